@@ -1,0 +1,60 @@
+"""``emolib evaluate``: accuracy, macro-F1, calibration, per-class table and confusion matrix on a split."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from emolib.cli.common import output_path
+from emolib.errors import EmolibError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="measure a model on a FER2013 split",
+        description="Accuracy, macro-F1, expected calibration error, per-class precision/recall/F1 and the "
+                    "confusion matrix (PNG) of one or more models on one split.",
+    )
+    parser.add_argument("--data", type=Path, default=None,
+                        help="FER2013 CSV (.csv/.csv.gz) or image-folder tree (default: found in data/ or ../shared)")
+    parser.add_argument("--split", default="PrivateTest", choices=["Training", "PublicTest", "PrivateTest"])
+    parser.add_argument("--model", action="append", default=None,
+                        help="bundled name, .tflite or .keras path; repeat to compare (default: bundled model)")
+    parser.add_argument("--out", type=Path, default=Path("emolib_output/evaluation"),
+                        help="folder for the confusion matrix PNG, per-class CSV and summary JSON")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from emolib.data import find_fer2013, load
+    from emolib.evaluate import evaluate, plot_confusion
+
+    source = args.data or find_fer2013()
+    if source is None:
+        raise EmolibError("no FER2013 data found: pass --data PATH (see data/README.md for where to get it)")
+    data = load(source)
+    summaries = []
+    for model in args.model or [None]:
+        result = evaluate(data, model, split=args.split)
+        stem = Path(result.model).stem
+        png = output_path(args.out / f"confusion_{stem}_{args.split}.png", args.overwrite)
+        csv = output_path(args.out / f"per_class_{stem}_{args.split}.csv", args.overwrite)
+        args.out.mkdir(parents=True, exist_ok=True)
+        plot_confusion(result, png)
+        table = result.per_class()
+        table.to_csv(csv, float_format="%.4f")
+        summary = result.summary()
+        summaries.append(summary)
+        print(f"\n{result.model} on {args.split} ({summary['faces']} faces): accuracy {summary['accuracy']:.2%}  "
+              f"macro-F1 {summary['macro_f1']:.4f}  ECE {summary['ece']:.4f}")
+        print(table.to_string(float_format=lambda v: f"{v:.3f}"))
+        print(f"confusion matrix: {png}")
+    summary_file = output_path(args.out / f"summary_{args.split}.json", args.overwrite)
+    summary_file.write_text(json.dumps(summaries, indent=2))
+    if len(summaries) > 1:
+        print("\ncomparison:")
+        for s in sorted(summaries, key=lambda s: -s["accuracy"]):
+            print(f"  {s['model']:<40} accuracy {s['accuracy']:.2%}  macro-F1 {s['macro_f1']:.4f}  ECE {s['ece']:.4f}")
+    return 0

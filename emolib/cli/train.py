@@ -1,0 +1,57 @@
+"""``emolib train``: train a registered architecture on FER2013 (needs the ``train`` extra: TensorFlow)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from emolib.errors import EmolibError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from emolib.model import ARCHITECTURES
+
+    parser = subparsers.add_parser(
+        "train", help="train an emotion model on FER2013",
+        description="Train on Training, keep the best PublicTest epoch. Rerun with the same --out to resume.",
+    )
+    parser.add_argument("--data", type=Path, default=None, help="FER2013 CSV or image-folder tree")
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=None,
+                        help="architecture (default: mini_xception)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: 80)")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--limit", type=int, default=None,
+                        help="use only the first N faces of each split (quick runs)")
+    parser.add_argument("--out", type=Path, default=Path("runs/mini_xception"),
+                        help="run folder (default: %(default)s)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from emolib.data import find_fer2013, load
+    from emolib.train import TrainConfig, fit
+
+    source = args.data or find_fer2013()
+    if source is None:
+        raise EmolibError("no FER2013 data found: pass --data PATH (see data/README.md for where to get it)")
+    data = load(source)
+    if args.limit:
+        import numpy as np
+
+        keep = np.concatenate([np.flatnonzero(data.usage == split)[: args.limit] for split in set(data.usage)])
+        data = data.select(np.sort(keep))
+    saved = args.out / "config.json"
+    config = TrainConfig(**json.loads(saved.read_text())) if saved.is_file() else TrainConfig()
+    for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
+                         ("learning_rate", args.learning_rate)):
+        if value is not None:
+            setattr(config, field, value)
+    if saved.is_file():
+        print(f"resuming the run in {args.out} (settings from {saved})")
+    history = fit(data, args.out, config, verbose=2)
+    best = max(history.history.get("val_accuracy", history.history["accuracy"]))
+    print(f"best {'PublicTest' if 'val_accuracy' in history.history else 'training'} accuracy {best:.2%}; "
+          f"weights: {args.out / 'best.keras'}; export with: emolib export {args.out / 'best.keras'}")
+    return 0

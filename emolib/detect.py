@@ -1,0 +1,160 @@
+"""Face detectors behind one small interface, and cropping faces the way FER2013 shows them.
+
+A detector is any object with ``detect(image_bgr) -> list[Detection]``. Two ship: YuNet (a small CNN,
+``cv2.FaceDetectorYN``; the default, see the README for the measurements behind that choice) and
+OpenCV's Haar cascade. Register more in :data:`DETECTORS`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from emolib.errors import EmolibError
+from emolib.labels import FACE_SIZE
+from emolib.resources import YUNET_MODEL, bundled_path
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face: box in pixels of the analysed image, detector confidence (0-1), optional landmarks."""
+
+    box: tuple[int, int, int, int]  # x, y, w, h
+    score: float
+    landmarks: tuple[tuple[float, float], ...] | None = None  # right eye, left eye, nose, mouth corners
+
+
+class FaceDetector(Protocol):
+    """What the pipeline needs of a face detector."""
+
+    def detect(self, image_bgr: np.ndarray) -> list[Detection]:
+        """Faces in a (H, W, 3) uint8 BGR image."""
+        ...
+
+
+class YuNetDetector:
+    """YuNet (OpenCV Zoo, MIT): fast and accurate CNN detector with five landmarks.
+
+    ``max_side``: frames larger than this are downscaled before detection (boxes are mapped back), which
+    keeps 4K frames as fast as 640x480 ones; faces smaller than ~10 px after scaling are missed.
+    """
+
+    def __init__(self, *, score_threshold: float = 0.7, nms_threshold: float = 0.3, max_side: int = 640) -> None:
+        self.score_threshold = score_threshold
+        self.max_side = max_side
+        self._net = cv2.FaceDetectorYN.create(
+            str(bundled_path("models", YUNET_MODEL)), "", (320, 320), score_threshold, nms_threshold, 5000
+        )
+        self._size: tuple[int, int] | None = None
+        self._lock = threading.Lock()
+
+    def detect(self, image_bgr: np.ndarray) -> list[Detection]:
+        image = _check_bgr(image_bgr)
+        height, width = image.shape[:2]
+        scale = min(1.0, self.max_side / max(height, width))
+        if scale < 1.0:
+            image = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        size = (image.shape[1], image.shape[0])
+        with self._lock:
+            if self._size != size:
+                self._net.setInputSize(size)
+                self._size = size
+            _, faces = self._net.detect(image)
+        detections = []
+        for face in [] if faces is None else faces:
+            values = face[:14] / scale
+            box = _clip_box(values[:4], width, height)
+            if box is not None:
+                marks = tuple((float(values[i]), float(values[i + 1])) for i in range(4, 14, 2))
+                detections.append(Detection(box, float(face[14]), marks))
+        return detections
+
+
+class HaarDetector:
+    """OpenCV's frontal-face Haar cascade: no model file needed, slower and with more false boxes."""
+
+    def __init__(self, *, scale_factor: float = 1.1, min_neighbors: int = 5, min_size: int = 30,
+                 max_side: int = 640) -> None:
+        self.scale_factor = scale_factor
+        self.min_neighbors = min_neighbors
+        self.min_size = min_size
+        self.max_side = max_side
+        self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        if self._cascade.empty():
+            raise EmolibError("OpenCV's Haar cascade file could not be loaded (is opencv-python < 5 installed?)")
+
+    def detect(self, image_bgr: np.ndarray) -> list[Detection]:
+        image = _check_bgr(image_bgr)
+        height, width = image.shape[:2]
+        scale = min(1.0, self.max_side / max(height, width))
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        if scale < 1.0:
+            gray = cv2.resize(gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        boxes, _, weights = self._cascade.detectMultiScale3(
+            gray, self.scale_factor, self.min_neighbors, minSize=(self.min_size, self.min_size), outputRejectLevels=True
+        )
+        detections = []
+        for box, weight in zip(boxes, np.ravel(weights) if len(boxes) else []):
+            clipped = _clip_box(np.asarray(box, float) / scale, width, height)
+            if clipped is not None:
+                # Squash the cascade's stage margin into 0-1 so scores read like YuNet's confidences.
+                detections.append(Detection(clipped, float(1 / (1 + np.exp(-weight)))))
+        return detections
+
+
+#: Detector factories by name (``Analyzer(detector="haar")``, ``--detector haar``).
+DETECTORS: dict[str, Callable[..., FaceDetector]] = {"yunet": YuNetDetector, "haar": HaarDetector}
+DEFAULT_DETECTOR = "yunet"
+
+
+def make_detector(detector: str | FaceDetector | None = None, **options: Any) -> FaceDetector:
+    """A detector from a name in :data:`DETECTORS`, an existing detector, or None for the default."""
+    if detector is None:
+        detector = DEFAULT_DETECTOR
+    if isinstance(detector, str):
+        if detector not in DETECTORS:
+            raise EmolibError(f"unknown detector {detector!r}; choose from {sorted(DETECTORS)}")
+        return DETECTORS[detector](**options)
+    return detector
+
+
+def _check_bgr(image: np.ndarray) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError("expected a (H, W, 3) uint8 BGR image")
+    return image
+
+
+def _clip_box(values: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
+    x0, y0 = max(0.0, float(values[0])), max(0.0, float(values[1]))
+    x1, y1 = min(float(width), float(values[0] + values[2])), min(float(height), float(values[1] + values[3]))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    return round(x0), round(y0), round(x1 - x0), round(y1 - y0)
+
+
+def crop_faces(image_bgr: np.ndarray, boxes: list[tuple[int, int, int, int]], *, margin: float = 0.15) -> np.ndarray:
+    """(N, 48, 48) uint8 grayscale crops as FER2013 frames its faces: square, centred, with a margin.
+
+    Each box is widened to a square of side ``max(w, h) * (1 + margin)``; parts outside the image are
+    filled by replicating the border, so faces at the edge keep their size and position.
+    """
+    if not boxes:
+        return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8)
+    gray = cv2.cvtColor(_check_bgr(image_bgr), cv2.COLOR_BGR2GRAY)
+    height, width = gray.shape
+    crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
+    for index, (x, y, w, h) in enumerate(boxes):
+        side = max(w, h) * (1 + margin)
+        cx, cy = x + w / 2, y + h / 2
+        x0, y0 = round(cx - side / 2), round(cy - side / 2)
+        x1, y1 = x0 + round(side), y0 + round(side)
+        pad = max(0, -x0, -y0, x1 - width, y1 - height)
+        source = gray if pad == 0 else cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        patch = source[y0 + pad:y1 + pad, x0 + pad:x1 + pad]
+        crops[index] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+    return crops

@@ -1,0 +1,127 @@
+"""The analysis pipeline every front end uses: detect faces, crop them, classify all in one batch.
+
+>>> analyzer = Analyzer()                     # YuNet + the bundled model
+>>> results = analyzer.analyze(image_bgr)     # list[FaceResult]
+>>> annotated = annotate(image_bgr, results)  # see emolib.draw
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from emolib.classify import EmotionClassifier, load_classifier
+from emolib.detect import FaceDetector, crop_faces, make_detector
+from emolib.errors import EmolibError
+from emolib.labels import CLASSES
+
+
+@dataclass
+class FaceResult:
+    """One analysed face.
+
+    ``box``: (x, y, w, h) in pixels of the analysed image; ``probabilities``: (7,) float32 in
+    :data:`CLASSES` order; ``emotion``: the most probable class; ``score``: the detector's confidence;
+    ``face_id``: a track id when faces are tracked across frames (video, webcam), else None.
+    """
+
+    box: tuple[int, int, int, int]
+    probabilities: np.ndarray
+    score: float = 1.0
+    face_id: int | None = None
+    landmarks: tuple[tuple[float, float], ...] | None = field(default=None, repr=False)
+
+    @property
+    def emotion(self) -> str:
+        return CLASSES[int(np.argmax(self.probabilities))]
+
+    @property
+    def confidence(self) -> float:
+        """Probability of :attr:`emotion`."""
+        return float(np.max(self.probabilities))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready fields: box, emotion, score, face_id and one entry per class."""
+        x, y, w, h = self.box
+        return {
+            "face_id": self.face_id,
+            "x": int(x), "y": int(y), "w": int(w), "h": int(h),
+            "score": round(float(self.score), 4),
+            "emotion": self.emotion,
+            "probabilities": {name: round(float(p), 4) for name, p in zip(CLASSES, self.probabilities)},
+        }
+
+
+class Analyzer:
+    """Faces and their emotions in BGR images.
+
+    ``detector``: a name from :data:`emolib.detect.DETECTORS` ("yunet", "haar"), a detector object, or
+    None for the default. ``classifier``: an :class:`EmotionClassifier` (or any object with the same
+    ``predict``), a bundled model name, a ``.tflite``/``.keras`` path, or None for the bundled model.
+    ``margin``: extra context around each face box for the crop (FER2013-like framing).
+    Thread-safe: the detector and classifier guard their native state.
+    """
+
+    def __init__(
+        self,
+        detector: str | FaceDetector | None = None,
+        classifier: EmotionClassifier | str | os.PathLike | None = None,
+        *,
+        margin: float = 0.15,
+        min_face: int = 20,
+    ) -> None:
+        self.detector = make_detector(detector)
+        self.classifier = load_classifier(classifier)
+        self.margin = margin
+        self.min_face = min_face
+
+    def analyze(self, image_bgr: np.ndarray) -> list[FaceResult]:
+        """Every face found in a (H, W, 3) uint8 BGR image, largest first."""
+        detections = [d for d in self.detector.detect(image_bgr) if min(d.box[2:]) >= self.min_face]
+        detections.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
+        return self.classify_boxes(image_bgr, [d.box for d in detections], [d.score for d in detections],
+                                   [d.landmarks for d in detections])
+
+    def classify_boxes(
+        self,
+        image_bgr: np.ndarray,
+        boxes: list[tuple[int, int, int, int]],
+        scores: list[float] | None = None,
+        landmarks: list[Any] | None = None,
+    ) -> list[FaceResult]:
+        """Classify given face boxes (from a detector or a tracker) in one batched model call."""
+        if not boxes:
+            return []
+        probabilities = self.classifier.predict(crop_faces(image_bgr, boxes, margin=self.margin))
+        scores = scores or [1.0] * len(boxes)
+        landmarks = landmarks or [None] * len(boxes)
+        return [FaceResult(tuple(int(v) for v in box), p, float(s), None, m)
+                for box, p, s, m in zip(boxes, probabilities, scores, landmarks)]
+
+    def analyze_file(self, path: str | os.PathLike) -> tuple[np.ndarray, list[FaceResult]]:
+        """Read an image file and analyse it; returns (image_bgr, results)."""
+        image = read_image(path)
+        return image, self.analyze(image)
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """A (H, W, 3) uint8 BGR image from a file, or :class:`EmolibError` naming what is wrong with it."""
+    path = Path(path)
+    if not path.exists():
+        raise EmolibError(f"no such file: {path}")
+    if path.is_dir():
+        raise EmolibError(f"{path} is a folder, not an image")
+    if path.stat().st_size == 0:
+        raise EmolibError(f"{path} is empty (0 bytes)")
+    data = np.fromfile(path, np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise EmolibError(f"{path} is not a readable image")
+    if path.suffix.lower() in (".jpg", ".jpeg") and not data[-2:].tobytes() == b"\xff\xd9":
+        raise EmolibError(f"{path} is a truncated JPEG (no end-of-image marker)")
+    return image

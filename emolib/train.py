@@ -1,0 +1,175 @@
+"""Train a registered architecture on FER2013: tf.data input with augmentation, Keras callbacks, resume.
+
+Train on ``Training``, select the best epoch on ``PublicTest``; ``PrivateTest`` is left for
+:mod:`emolib.evaluate`. Everything a run writes goes under one folder::
+
+    OUT/best.keras     weights of the best PublicTest epoch
+    OUT/last.keras     weights after the latest epoch
+    OUT/log.csv        one row per epoch (loss, accuracy, val_loss, val_accuracy, learning_rate)
+    OUT/config.json    the settings, so `emolib train --out OUT` resumes the same run
+    OUT/backup/        Keras BackupAndRestore state: an interrupted run resumes from its last epoch
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emolib.data import FerData
+from emolib.errors import EmolibError
+from emolib.labels import CLASSES
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (all saved to ``config.json``)."""
+
+    arch: str = "mini_xception"
+    epochs: int = 80
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_epochs: int = 2
+    label_smoothing: float = 0.1
+    patience: int = 20
+    seed: int = 1
+    augment: dict[str, float] = field(
+        default_factory=lambda: {
+            "shift": 0.1, "rotation": 0.05, "zoom": 0.1, "brightness": 0.2, "contrast": 0.2, "erase": 0.0
+        }
+    )
+    arch_options: dict[str, Any] = field(default_factory=dict)
+
+
+def augmentation(options: dict[str, float], seed: int) -> Any:
+    """A Keras model of random flips, shifts, rotations, zooms, brightness and contrast changes."""
+    import keras
+
+    layers = keras.layers
+    steps = [layers.RandomFlip("horizontal", seed=seed)]
+    if options.get("shift"):
+        steps.append(layers.RandomTranslation(options["shift"], options["shift"], fill_mode="reflect", seed=seed))
+    if options.get("rotation"):
+        steps.append(layers.RandomRotation(options["rotation"], fill_mode="reflect", seed=seed))
+    if options.get("zoom"):
+        steps.append(layers.RandomZoom(options["zoom"], options["zoom"], fill_mode="reflect", seed=seed))
+    if options.get("brightness"):
+        steps.append(layers.RandomBrightness(options["brightness"], value_range=(0, 255), seed=seed))
+    if options.get("contrast"):
+        steps.append(layers.RandomContrast(options["contrast"], value_range=(0, 255), seed=seed))
+    return keras.Sequential(steps, name="augment")
+
+
+def make_dataset(
+    data: FerData, *, batch_size: int, training: bool, augment: Any = None, seed: int = 1, erase: float = 0.0
+) -> Any:
+    """A ``tf.data.Dataset`` of (float32 (B, 48, 48, 1) pixels 0-255, one-hot (B, 7) labels)."""
+    import tensorflow as tf
+
+    images = data.images[..., None].astype(np.float32)
+    onehot = np.eye(len(CLASSES), dtype=np.float32)[data.labels]
+    dataset = tf.data.Dataset.from_tensor_slices((images, onehot))
+    if training:
+        dataset = dataset.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=training)
+    if training and augment is not None:
+        dataset = dataset.map(lambda x, y: (tf.clip_by_value(augment(x, training=True), 0, 255), y),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    if training and erase:
+        dataset = dataset.map(lambda x, y: (_random_erase(x, erase, seed), y), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _random_erase(images: Any, probability: float, seed: int) -> Any:
+    """Blank one random rectangle (up to a quarter of the face) in a share of the images (random erasing)."""
+    import tensorflow as tf
+
+    batch = tf.shape(images)[0]
+    size = images.shape[1]
+    half = tf.random.uniform((batch, 2), 4, size // 4, dtype=tf.int32)
+    centre = tf.random.uniform((batch, 2), 0, size, dtype=tf.int32)
+    grid = tf.range(size)
+    rows = tf.abs(grid[None, :] - centre[:, :1]) < half[:, :1]
+    cols = tf.abs(grid[None, :] - centre[:, 1:]) < half[:, 1:]
+    box = tf.logical_and(rows[:, :, None], cols[:, None, :])
+    apply = tf.random.uniform((batch, 1, 1)) < probability
+    mask = tf.cast(tf.logical_and(box, apply), images.dtype)[..., None]
+    return images * (1 - mask) + 127.0 * mask
+
+
+def fit(
+    data: FerData,
+    out: str | os.PathLike,
+    config: TrainConfig | None = None,
+    *,
+    verbose: int | str = 2,
+    callbacks: list[Any] | None = None,
+) -> Any:
+    """Train ``config.arch`` on the Training split, validating on PublicTest, writing to ``out``.
+
+    Rerunning with the same ``out`` resumes: an interrupted run continues from its last finished epoch
+    (BackupAndRestore, optimizer state included); a finished run asked for more epochs continues from
+    ``last.keras`` (with a fresh optimizer). ``callbacks`` are added to the standard ones (e.g. live plots).
+    Returns the Keras ``History``; the best weights are in ``out/best.keras``.
+    """
+    import keras
+
+    from emolib.model import build_model
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    config_file = out / "config.json"
+    if config is None:
+        config = TrainConfig(**json.loads(config_file.read_text())) if config_file.is_file() else TrainConfig()
+    config_file.write_text(json.dumps(dataclasses.asdict(config), indent=2))
+    keras.utils.set_random_seed(config.seed)
+    if not (data.usage == "Training").any():
+        raise EmolibError("the data has no Training rows to train on")
+    train = data.split("Training")
+    validation = data.split("PublicTest") if (data.usage == "PublicTest").any() else None
+
+    steps_per_epoch = len(train) // config.batch_size
+    if steps_per_epoch == 0:
+        raise EmolibError(f"only {len(train)} training faces: fewer than one batch of {config.batch_size}")
+    total_steps = steps_per_epoch * config.epochs
+    warmup = min(steps_per_epoch * config.warmup_epochs, total_steps // 2)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else config.learning_rate, max(total_steps - warmup, 1), alpha=0.01,
+        warmup_target=config.learning_rate if warmup else None, warmup_steps=warmup,
+    )
+    model = build_model(config.arch, **config.arch_options)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+        metrics=["accuracy"],
+    )
+    initial_epoch = 0
+    log = out / "log.csv"
+    if not (out / "backup").exists() and (out / "last.keras").is_file() and log.is_file():
+        initial_epoch = max(0, len(log.read_text().splitlines()) - 1)  # a finished run, asked for more epochs
+        model.load_weights(out / "last.keras")
+    monitor = "val_accuracy" if validation is not None else "accuracy"
+    standard = [
+        keras.callbacks.BackupAndRestore(str(out / "backup")),
+        keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
+        keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
+        keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
+        keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience, restore_best_weights=True),
+    ]
+    augment = augmentation(config.augment, config.seed)
+    erase = float(config.augment.get("erase", 0.0))
+    return model.fit(
+        make_dataset(train, batch_size=config.batch_size, training=True, augment=augment, seed=config.seed,
+                     erase=erase),
+        validation_data=None if validation is None else make_dataset(validation, batch_size=256, training=False),
+        epochs=config.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=standard + list(callbacks or []),
+        verbose=verbose,
+    )

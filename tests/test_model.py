@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("keras", reason="training extra (keras, tensorflow) not installed")
+
+from emolib.data import load  # noqa: E402
+from emolib.model import ARCHITECTURES, build_model  # noqa: E402
+from tests.conftest import write_fer_csv  # noqa: E402
+
+
+@pytest.mark.parametrize("name", ["mini_xception", "mini_xception_wide"])
+def test_architectures_build(name: str) -> None:
+    model = build_model(name)
+    assert model.input_shape == (None, 48, 48, 1) and model.output_shape == (None, 7)
+    probabilities = np.asarray(model(np.zeros((2, 48, 48, 1), np.float32)))
+    assert probabilities.shape == (2, 7)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_mini_xception_structure() -> None:
+    model = build_model("mini_xception")
+    names = [layer.name for layer in model.layers]
+    assert sum(n.endswith("_conv") and n.startswith("base") for n in names) == 2
+    assert sum(n.endswith("_add") for n in names) == 4
+    assert sum("sep" in n and not n.endswith(("_bn", "_relu")) for n in names) == 8
+    assert 50_000 < model.count_params() < 70_000
+
+
+def test_unknown_architecture() -> None:
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_model("resnet9000")
+    assert "mini_xception" in ARCHITECTURES
+
+
+@pytest.mark.slow
+def test_fit_resume_and_export(tmp_path: Path) -> None:
+    """Two epochs, then resume to three from the checkpoint, then export and compare with LiteRT."""
+    import keras
+
+    from emolib.classify import EmotionClassifier
+    from emolib.export import load_keras_model, to_tflite
+    from emolib.train import TrainConfig, fit
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            if epoch == 1:
+                raise KeyboardInterrupt  # the session ends during the second epoch
+
+    data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=10), cache=False)
+    config = TrainConfig(epochs=2, batch_size=16, warmup_epochs=0)
+    with pytest.raises(KeyboardInterrupt):
+        fit(data, tmp_path / "run", config, verbose=0, callbacks=[Interrupt()])
+    assert (tmp_path / "run" / "backup").exists()
+    resumed = fit(data, tmp_path / "run", None, verbose=0)  # settings come from run/config.json
+    assert len(resumed.history["loss"]) == 1, "an interrupted run resumes at the unfinished epoch"
+    assert (tmp_path / "run" / "best.keras").is_file()
+    config.epochs = 3
+    extended = fit(data, tmp_path / "run", config, verbose=0)
+    assert len(extended.history["loss"]) == 1, "a finished run asked for more epochs runs only the new ones"
+    assert len((tmp_path / "run" / "log.csv").read_text().splitlines()) == 1 + 3
+
+    model = load_keras_model(tmp_path / "run" / "last.keras")
+    out = to_tflite(model, tmp_path / "model.tflite", flip_tta=True)
+    faces = data.images[:8]
+    lite = EmotionClassifier(out).predict(faces)
+    keras_side = (np.asarray(model(faces[..., None].astype(np.float32)))
+                  + np.asarray(model(faces[:, :, ::-1, None].astype(np.float32)))) / 2
+    np.testing.assert_allclose(lite, keras_side, atol=1e-4)
+    from emolib.errors import EmolibError
+
+    with pytest.raises(EmolibError, match="exists"):
+        to_tflite(model, out)

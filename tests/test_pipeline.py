@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from emolib import Analyzer, FaceResult, read_image
+from emolib.detect import DETECTORS, crop_faces, make_detector
+from emolib.errors import EmolibError
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def test_one_face_on_astronaut(analyzer: Analyzer, astronaut_bgr: np.ndarray) -> None:
+    results = analyzer.analyze(astronaut_bgr)
+    assert len(results) == 1
+    (face,) = results
+    x, y, w, h = face.box
+    assert 150 < x + w / 2 < 300 and 60 < y + h / 2 < 200, "box should sit on the astronaut's face"
+    assert face.emotion == "happy" and 0.5 < face.score <= 1
+    record = face.to_dict()
+    assert record["emotion"] == "happy" and set(record["probabilities"]) >= {"happy", "neutral"}
+
+
+@pytest.mark.parametrize("name", sorted(DETECTORS))
+def test_every_detector_finds_the_face(name: str, astronaut_bgr: np.ndarray) -> None:
+    boxes = [d.box for d in make_detector(name).detect(astronaut_bgr)]
+    assert any(150 < x + w / 2 < 300 and 60 < y + h / 2 < 200 for x, y, w, h in boxes)
+
+
+def test_large_frames_are_downscaled_for_detection(astronaut_bgr: np.ndarray) -> None:
+    big = cv2.resize(astronaut_bgr, (2048, 2048))
+    (small_face,) = make_detector("yunet").detect(astronaut_bgr)
+    (big_face,) = make_detector("yunet").detect(big)
+    np.testing.assert_allclose(np.array(big_face.box) / 4, small_face.box, atol=6)
+
+
+def test_no_face_in_blank_image(analyzer: Analyzer) -> None:
+    assert analyzer.analyze(np.full((240, 320, 3), 128, np.uint8)) == []
+
+
+def test_crop_matches_training_framing(astronaut_bgr: np.ndarray) -> None:
+    crops = crop_faces(astronaut_bgr, [(178, 63, 90, 113), (0, 0, 40, 40)])
+    assert crops.shape == (2, 48, 48) and crops.dtype == np.uint8
+    # the edge face is padded by replication, not shrunk or shifted off-centre
+    assert crops[1].std() > 0
+
+
+def test_face_result_emotion_follows_probabilities() -> None:
+    p = np.zeros(7, np.float32)
+    p[5] = 1
+    assert FaceResult((0, 0, 10, 10), p).emotion == "surprise"
+
+
+def test_read_image_errors(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    with pytest.raises(EmolibError, match="no such file"):
+        read_image(tmp_path / "missing.jpg")
+    empty = tmp_path / "empty.jpg"
+    empty.touch()
+    with pytest.raises(EmolibError, match="empty"):
+        read_image(empty)
+    text = tmp_path / "notes.jpg"
+    text.write_text("hello")
+    with pytest.raises(EmolibError, match="not a readable image"):
+        read_image(text)
+    ok, encoded = cv2.imencode(".jpg", astronaut_bgr)
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(encoded.tobytes()[: len(encoded) // 2])
+    with pytest.raises(EmolibError, match="truncated|not a readable"):
+        read_image(truncated)
