@@ -108,6 +108,24 @@ class Analyzer:
         image = read_image(path)
         return image, self.analyze(image)
 
+    def analyze_video(self, path: str | os.PathLike, **options: Any) -> Any:
+        """Track and classify the faces of a video file with this analyzer: a per-frame pandas DataFrame.
+
+        Options (out, every, progress, ...) as for :func:`emolib.video.analyze_video`.
+        """
+        from emolib.video import analyze_video
+
+        return analyze_video(path, self, **options)
+
+    def iter_video(self, source: Any, **options: Any) -> Any:
+        """``(frame_index, time_s, frame_bgr, faces)`` per frame of a file or ``cv2.VideoCapture``.
+
+        Options as for :func:`emolib.video.iter_video`.
+        """
+        from emolib.video import iter_video
+
+        return iter_video(source, self, **options)
+
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """A (H, W, 3) uint8 BGR image from a file, or :class:`EmolibError` naming what is wrong with it."""
