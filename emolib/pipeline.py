@@ -20,6 +20,9 @@ from emolib.detect import FaceDetector, crop_faces, make_detector
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 
+#: File suffixes the image commands and batch analysis treat as images.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
 
 @dataclass
 class FaceResult:

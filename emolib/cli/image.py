@@ -11,8 +11,7 @@ import cv2
 
 from emolib.cli.common import add_analyzer_options, make_analyzer, output_path
 from emolib.errors import EmolibError
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+from emolib.pipeline import IMAGE_SUFFIXES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,0 +1,156 @@
+"""``emolib video``: track and classify the faces of a video (or a folder of videos) frame by frame."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from emolib.cli.common import add_analyzer_options, make_analyzer, output_path
+from emolib.errors import EmolibError
+from emolib.labels import CLASSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Most faces listed one per line in the printed summary (the CSV has them all).
+SUMMARY_FACES = 12
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "video", help="analyse a video file or a folder of videos",
+        description="Track faces through a video, classify their emotions (smoothed over time), and write an "
+                    "annotated video, a per-frame CSV and a timeline plot. With a folder, --out is a folder that "
+                    "receives NAME_annotated.mp4, NAME.csv and NAME_timeline.png for every video.",
+    )
+    parser.add_argument("input", type=Path, metavar="IN", help="video file, or folder of videos (searched recursively)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="annotated video (.mp4, .avi, .mov, .mkv); with a folder IN: output folder "
+                             "(default: emolib_output)")
+    parser.add_argument("--csv", type=Path, default=None, help="per-frame table: one row per face per frame")
+    parser.add_argument("--plot", type=Path, default=None, help="timeline plot of every face's probabilities (.png)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--every", type=_positive, default=1, help="analyse every n-th frame (default: %(default)s)")
+    parser.add_argument("--detect-every", type=_positive, default=None,
+                        help="run the face detector every n-th frame, tracking in between (default: 3)")
+    parser.add_argument("--detect-size", type=_positive, default=None,
+                        help="longest side of the frame copy the detector sees; larger finds smaller faces, slower "
+                             "(default: 480)")
+    parser.add_argument("--smoothing", choices=("ema", "window", "none"), default="ema",
+                        help="temporal smoothing of each face's probabilities (default: %(default)s)")
+    parser.add_argument("--smoothing-s", type=float, default=0.3,
+                        help="smoothing time in seconds (default: %(default)s)")
+    parser.add_argument("--max-age-s", type=float, default=1.0,
+                        help="seconds a face may be missing before its track (and id) ends (default: %(default)s)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_analyzer_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path | None, Path | None]]:
+    """(video, annotated out, csv, plot) for every video to analyse, checked against --overwrite."""
+    from emolib.video import VIDEO_SUFFIXES
+
+    source: Path = args.input
+    if not source.exists():
+        raise EmolibError(f"no such file or folder: {source}")
+    if source.is_dir():
+        if args.csv or args.plot:
+            raise EmolibError("with a folder, --csv and --plot are not used: --out names the output folder")
+        videos = sorted(p for p in source.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+        if not videos:
+            raise EmolibError(f"{source}: no videos in this folder ({', '.join(VIDEO_SUFFIXES)})")
+        folder = args.out or Path("emolib_output")
+        if folder.exists() and not folder.is_dir():
+            raise EmolibError(f"--out {folder} is a file; with a folder IN it must be a folder")
+        jobs = []
+        for video in videos:
+            stem = folder / video.relative_to(source).with_suffix("")
+            jobs.append((video, stem.with_name(f"{stem.name}_annotated.mp4"), stem.with_name(f"{stem.name}.csv"),
+                         stem.with_name(f"{stem.name}_timeline.png")))
+    else:
+        jobs = [(source, args.out, args.csv, args.plot)]
+    outputs = [path for job in jobs for path in job[1:] if path is not None]
+    for path in outputs:
+        if outputs.count(path) > 1:
+            raise EmolibError(f"{path} would be written twice (two videos or options with the same name)")
+        if path.resolve() in {job[0].resolve() for job in jobs}:
+            raise EmolibError(f"{path} is an input video; choose another output name")
+        output_path(path, args.overwrite)
+    return jobs
+
+
+def run(args: argparse.Namespace) -> int:
+    from emolib.timeline import plot_timeline
+    from emolib.video import DEFAULT_DETECT_EVERY, DEFAULT_DETECT_SIZE, VideoReader, analyze_video, summarize
+
+    jobs = plan_outputs(args)
+    analyzer = None
+    failures = 0
+    for video, out, csv, plot in jobs:
+        try:
+            VideoReader(video).close()  # an unreadable file fails here, before the model loads
+            analyzer = analyzer or make_analyzer(args)
+            frames = analyze_video(
+                video, analyzer, out=out, every=args.every, progress=not args.no_progress, overwrite=args.overwrite,
+                detect_every=args.detect_every or DEFAULT_DETECT_EVERY,
+                detect_size=args.detect_size or DEFAULT_DETECT_SIZE,
+                smoothing=args.smoothing, smoothing_s=args.smoothing_s, max_age_s=args.max_age_s,
+            )
+            if csv is not None:
+                write_csv(frames, csv)
+            if plot is not None:
+                plot_timeline(frames, plot, title=video.name, overwrite=args.overwrite)
+        except EmolibError as err:
+            if len(jobs) == 1:
+                raise
+            failures += 1
+            print(f"emolib video: error: {err}", file=sys.stderr)
+            continue
+        print_summary(video, frames, summarize(frames), [p for p in (out, csv, plot) if p is not None])
+        attrs = frames.attrs
+        if attrs["truncated"]:
+            failures += 1
+            print(f"emolib video: error: {video}: stopped at frame {attrs['frames']} of {attrs['expected_frames']} "
+                  "(file truncated or damaged); the frames before were analysed", file=sys.stderr)
+    if failures:
+        return 2 if failures == len(jobs) and len(jobs) > 1 else 1
+    return 0
+
+
+def write_csv(frames: pd.DataFrame, path: Path) -> None:
+    """The per-frame table as CSV (probabilities to 4 decimals)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frames.to_csv(path, index=False, float_format="%.4f")
+    except OSError as err:
+        raise EmolibError(f"could not write {path}: {err.strerror or err}") from None
+
+
+def print_summary(video: Path, frames: pd.DataFrame, summary: pd.DataFrame, written: list[Path]) -> None:
+    """A few lines on stdout: frames, speed, and each face's time on screen and share per emotion."""
+    attrs = frames.attrs
+    seconds = attrs["frames"] / attrs["fps"]
+    print(f"{video}: {attrs['frames']} frames ({seconds:.1f} s, {attrs['width']}x{attrs['height']} at "
+          f"{attrs['fps']:.4g} fps) analysed at {attrs['processing_fps']:.0f} fps; {len(summary)} face(s) tracked")
+    if attrs["unreadable_frames"]:
+        print(f"  {attrs['unreadable_frames']} frame(s) could not be decoded and were skipped")
+    longest = summary.sort_values("frames", ascending=False).head(SUMMARY_FACES).sort_values("face_id")
+    for row in longest.itertuples(index=False):
+        shares = sorted(((getattr(row, name), name) for name in CLASSES), reverse=True)
+        text = ", ".join(f"{name} {share:.0%}" for share, name in shares[:3] if share > 0)
+        print(f"  face #{row.face_id}: {row.seconds:.1f} s, mostly {row.dominant} ({text})")
+    if len(summary) > SUMMARY_FACES:
+        print(f"  ... and {len(summary) - SUMMARY_FACES} shorter face tracks (see the CSV)")
+    for path in written:
+        print(f"  wrote {path}")
+

@@ -1,0 +1,197 @@
+"""``emolib webcam``: live emotion analysis of a camera in an OpenCV window (q or Esc quits).
+
+A background thread reads the camera and keeps only the newest frame, so a slow frame makes the next
+ones be dropped instead of the picture lagging behind. Needs an OpenCV build with GUI support
+(``opencv-python``, not ``opencv-python-headless``) and a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from emolib.cli.common import add_analyzer_options, make_analyzer, output_path
+from emolib.errors import EmolibError
+
+WINDOW = "emolib webcam (q or Esc quits)"
+#: Seconds without a new frame after which the camera counts as gone.
+FRAME_TIMEOUT_S = 5.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "webcam", help="live analysis of a camera in a window",
+        description="Show the camera with a box, id, emoji and probability bars for every face, and the frame "
+                    "rate. Press q or Esc to quit.",
+    )
+    parser.add_argument("--camera", type=_camera, default=0,
+                        help="camera index, device path or stream URL (default: %(default)s)")
+    parser.add_argument("--record", type=Path, default=None, help="also save the annotated stream (.mp4, .avi)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --record file")
+    parser.add_argument("--size", default="640x480", help="requested capture size WxH (default: %(default)s)")
+    parser.add_argument("--detect-every", type=int, default=2,
+                        help="run the face detector every n-th frame, tracking in between (default: %(default)s)")
+    parser.add_argument("--detect-size", type=int, default=320,
+                        help="longest side of the frame copy the detector sees (default: %(default)s)")
+    parser.add_argument("--smoothing", choices=("ema", "window", "none"), default="ema",
+                        help="temporal smoothing of each face's probabilities (default: %(default)s)")
+    parser.add_argument("--smoothing-s", type=float, default=0.3, help="smoothing time in seconds")
+    add_analyzer_options(parser)
+    parser.set_defaults(run=run)
+
+
+def _camera(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+def check_display() -> None:
+    """Raise :class:`EmolibError` unless OpenCV can open a window here (GUI build, and a display on Linux)."""
+    match = re.search(r"^\s*GUI:\s*(\S+)", cv2.getBuildInformation(), re.MULTILINE)
+    if match and match.group(1).upper() == "NONE":
+        raise EmolibError("this OpenCV build has no GUI (opencv-python-headless); install opencv-python for the "
+                          "webcam window, or use the Jupyter webcam widget")
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise EmolibError("no display to show the webcam window on (DISPLAY is not set)")
+
+
+def open_camera(camera: int | str, *, size: tuple[int, int] | None = None) -> cv2.VideoCapture:
+    """An opened camera that has delivered a first frame, or :class:`EmolibError` saying why not."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our message replaces OpenCV's warnings
+    try:
+        capture = cv2.VideoCapture(camera)
+        if not capture.isOpened():
+            raise EmolibError(f"camera {camera} could not be opened (no camera there, no permission, or in use)")
+        if size is not None:
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        ok, _ = capture.read()
+        if not ok:
+            capture.release()
+            raise EmolibError(f"camera {camera} opened but sent no picture")
+        return capture
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+class LatestFrameReader:
+    """Reads a capture in a daemon thread and keeps only the newest frame (older unread ones are dropped).
+
+    :meth:`get` returns each frame at most once: ``((H, W, 3) uint8 BGR frame, time.monotonic() of capture)``.
+    """
+
+    def __init__(self, capture: cv2.VideoCapture, *, max_failures: int = 50) -> None:
+        self._capture = capture
+        self._max_failures = max_failures
+        self._condition = threading.Condition()
+        self._frame: np.ndarray | None = None
+        self._time = 0.0
+        self._fresh = False
+        self._running = True
+        self.error: str | None = None
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._run, name="emolib-camera", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        failures = 0
+        while self._running:
+            ok, frame = self._capture.read()  # blocks without the GIL until the camera has a frame
+            if not ok:
+                failures += 1
+                if failures > self._max_failures:
+                    with self._condition:
+                        self.error = "the camera stopped sending pictures"
+                        self._condition.notify_all()
+                    return
+                time.sleep(0.01)
+                continue
+            failures = 0
+            with self._condition:
+                self.dropped += self._fresh
+                self._frame, self._time, self._fresh = frame, time.monotonic(), True
+                self._condition.notify_all()
+
+    def get(self, timeout: float = FRAME_TIMEOUT_S) -> tuple[np.ndarray, float]:
+        """The newest frame not returned yet, waiting up to ``timeout`` seconds for one."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: self._fresh or self.error, timeout):
+                raise EmolibError(f"the camera sent no picture for {timeout:.0f} s")
+            if not self._fresh:
+                raise EmolibError(self.error)
+            self._fresh = False
+            return self._frame, self._time
+
+    def stop(self) -> None:
+        self._running = False
+        self._thread.join(timeout=2.0)
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
+    if not match:
+        raise EmolibError(f"--size must look like 640x480, got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def run(args: argparse.Namespace) -> int:
+    from emolib.draw import annotate, draw_fps
+    from emolib.video import VideoFileWriter, VideoTracker
+
+    size = _parse_size(args.size)
+    if args.record is not None:
+        output_path(args.record, args.overwrite)
+    check_display()
+    analyzer = make_analyzer(args)
+    capture = open_camera(args.camera, size=size)
+    camera_fps = capture.get(cv2.CAP_PROP_FPS)
+    camera_fps = camera_fps if 1 <= camera_fps <= 240 else 30.0
+    tracker = VideoTracker(analyzer, fps=camera_fps, detect_every=args.detect_every, detect_size=args.detect_size,
+                           smoothing=args.smoothing, smoothing_s=args.smoothing_s)
+    reader = LatestFrameReader(capture)
+    writer: VideoFileWriter | None = None
+    shown, fps, start = 0, 0.0, time.monotonic()
+    last = start
+    try:
+        try:
+            cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+        except cv2.error as err:
+            raise EmolibError(f"cannot open a window: {str(err).strip().splitlines()[-1]}") from None
+        while True:
+            frame, captured = reader.get()
+            faces = tracker.process(frame, time_s=captured - start)
+            picture = annotate(frame, faces, copy=False)
+            now = time.monotonic()
+            fps = 1.0 / max(now - last, 1e-6) if shown == 0 else 0.9 * fps + 0.1 / max(now - last, 1e-6)
+            last = now
+            draw_fps(picture, fps)
+            if args.record is not None:
+                if writer is None:
+                    writer = VideoFileWriter(args.record, camera_fps, picture.shape[1::-1], overwrite=args.overwrite)
+                while writer.frames < round((captured - start) * camera_fps) + 1:  # real-time playback
+                    writer.write(picture)
+            cv2.imshow(WINDOW, picture)
+            shown += 1
+            key = cv2.waitKey(1) & 0xFF
+            if key in (ord("q"), 27) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                break
+    finally:
+        reader.stop()
+        capture.release()
+        if writer is not None:
+            writer.close()
+        cv2.destroyAllWindows()
+    elapsed = time.monotonic() - start
+    print(f"{shown} frames in {elapsed:.1f} s ({shown / max(elapsed, 1e-6):.1f} fps shown, {reader.dropped} stale "
+          f"frames dropped); {tracker.tracker.faces_seen} face(s) seen")
+    if writer is not None:
+        print(f"recorded {writer.path}")
+    return 0

@@ -1,0 +1,163 @@
+"""Analyse a video interactively: pick it, watch the progress, then scrub a timeline linked to the frames."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from emolib.draw import annotate
+from emolib.errors import EmolibError
+from emolib.labels import CLASSES
+from emolib.pipeline import Analyzer, FaceResult
+from emolib.plots import figure_png
+from emolib.timeline import plot_timeline
+from emolib.video import VIDEO_SUFFIXES, VideoReader, iter_video, summarize
+from emolib.widgets._common import DETECTOR_CHOICES, encode, face_rows, results_table
+
+
+def find_videos(folder: str | os.PathLike = ".", *, limit: int = 200) -> list[str]:
+    """Video files under ``folder`` (recursively, hidden folders skipped), as paths starting with ``folder``."""
+    root = Path(folder)
+    found = [p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(str(p) for p in found)[:limit]
+
+
+class VideoWidget(widgets.VBox):
+    """Pick a video, analyse it with a progress bar, then explore: a timeline of each face's emotions and a
+    frame slider showing the annotated frame at that time (the timeline marks it).
+
+    >>> widget = VideoWidget("talk.mp4")    # display it, press Analyze; widget.results is the per-frame table
+
+    ``folder``: where the path box looks for videos to offer. ``every``: analyse every n-th frame.
+    """
+
+    def __init__(self, source: str | os.PathLike | None = None, *, analyzer: Analyzer | None = None,
+                 detector: str = "yunet", folder: str | os.PathLike = ".", every: int = 1) -> None:
+        self.analyzer = analyzer
+        self._analyzer_for = detector if analyzer is not None else None
+        self.source: Path | None = None
+        self.fps = 30.0
+        self._table = results_table([])
+        self._capture: cv2.VideoCapture | None = None
+        self._figure: Any = None
+        self._cursors: list[Any] = []
+        self.path = widgets.Combobox(value=str(source or ""), options=find_videos(folder), ensure_option=False,
+                                     placeholder="path/to/video.mp4", description="video",
+                                     layout={"width": "420px"})
+        self.detector = widgets.Dropdown(options=DETECTOR_CHOICES, value=detector, description="detector",
+                                         layout={"width": "200px"})
+        self.every = widgets.BoundedIntText(value=every, min=1, max=60, description="every n-th",
+                                            layout={"width": "150px"})
+        self.run_button = widgets.Button(description="Analyze", icon="play", button_style="primary")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="", layout={"width": "420px"})
+        self.status = widgets.HTML()
+        self.timeline = widgets.Image(format="png", layout={"max_width": "100%"})
+        self.slider = widgets.IntSlider(value=0, min=0, max=0, description="frame", continuous_update=True,
+                                        layout={"width": "600px"}, disabled=True)
+        self.time_label = widgets.Label()
+        self.frame_view = widgets.Image(format="jpeg", layout={"max_width": "100%"})
+        self.summary = widgets.HTML()
+        super().__init__([
+            widgets.HBox([self.path, self.detector, self.every, self.run_button]),
+            widgets.HBox([self.progress, self.status]),
+            self.timeline,
+            widgets.HBox([self.slider, self.time_label]),
+            self.frame_view, self.summary,
+        ])
+        self.run_button.on_click(lambda _: self.analyze())
+        self.slider.observe(lambda change: self.show_frame(change["new"]), "value")
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """One row per face per analysed frame (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
+        return self._table
+
+    def analyze(self, source: str | os.PathLike | None = None) -> pd.DataFrame:
+        """Analyse ``source`` (default: the path box), updating the progress bar; returns :attr:`results`."""
+        path = Path(source if source is not None else self.path.value.strip())
+        self.run_button.disabled = True
+        try:
+            if self.analyzer is None or self._analyzer_for != self.detector.value:
+                classifier = self.analyzer.classifier if self.analyzer is not None else None
+                self.analyzer = Analyzer(detector=self.detector.value, classifier=classifier)
+                self._analyzer_for = self.detector.value
+            with VideoReader(path) as reader:
+                self.fps, total = reader.fps, reader.expected_frames
+            self.progress.max, self.progress.value = max(total, 1), 0
+            rows: list[tuple] = []
+            start = last = time.perf_counter()
+            for index, time_s, _frame, faces in iter_video(path, self.analyzer, every=self.every.value):
+                rows.extend(face_rows(index, round(time_s, 4), faces))
+                now = time.perf_counter()
+                if now - last > 0.1:
+                    self.progress.value, last = index + 1, now
+                    self.status.value = f"frame {index + 1} / {total or '?'}"
+            self.progress.value = self.progress.max
+        except EmolibError as error:
+            self.status.value = f'<span style="color:#c9302c">⚠ {error}</span>'
+            return self._table
+        finally:
+            self.run_button.disabled = False
+        elapsed = time.perf_counter() - start
+        self.source, self.path.value = path, str(path)
+        self._table = results_table(rows)
+        self._table.attrs.update(frame_s=self.every.value / self.fps, fps=self.fps, source=str(path))
+        self.status.value = f"{len(self._table)} face rows, {elapsed:.1f} s"
+        self._open_capture()
+        self._draw_timeline()
+        last_frame = max(total - 1, int(self._table["frame"].max()) if len(self._table) else 0)
+        self.slider.step = self.every.value
+        self.slider.max, self.slider.disabled = last_frame, False
+        self.summary.value = summarize(self._table).to_html(index=False, float_format="{:.2f}".format, border=0)
+        self.show_frame(self.slider.value if self.slider.value <= last_frame else 0)
+        return self._table
+
+    def faces_at(self, frame: int) -> list[FaceResult]:
+        """The faces of the analysed frame nearest at or before ``frame``, as FaceResults."""
+        table = self._table
+        if table.empty:
+            return []
+        frames = table["frame"].to_numpy()
+        earlier = frames[frames <= frame]
+        if not len(earlier) or frame - earlier.max() >= self.every.value:
+            return []
+        rows = table[table["frame"] == earlier.max()]
+        return [FaceResult((int(r.x), int(r.y), int(r.w), int(r.h)), np.array([getattr(r, c) for c in CLASSES],
+                           np.float32), face_id=int(r.face_id)) for r in rows.itertuples()]
+
+    def show_frame(self, frame: int) -> None:
+        """Show the annotated frame ``frame`` and move the timeline's marker to its time."""
+        time_s = frame / self.fps
+        self.time_label.value = f"{time_s:.2f} s"
+        if self._capture is not None:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, frame)
+            ok, image = self._capture.read()
+            if ok and image is not None:
+                self.frame_view.value = encode(annotate(image, self.faces_at(frame)), ".jpg")
+        if self._figure is not None:
+            for cursor in self._cursors:
+                cursor.set_xdata([time_s, time_s])
+            self.timeline.value = figure_png(self._figure, dpi=80)
+
+    def _open_capture(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+        self._capture = cv2.VideoCapture(str(self.source))
+
+    def _draw_timeline(self) -> None:
+        self._figure = plot_timeline(self._table, max_faces=3)
+        self._cursors = [ax.axvline(0, color="black", linewidth=1) for ax in self._figure.axes if ax.lines]
+
+    def close(self) -> None:
+        """Release the video and close the widget."""
+        if self._capture is not None:
+            self._capture.release()
+        super().close()

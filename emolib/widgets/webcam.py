@@ -1,0 +1,276 @@
+"""Live emotion analysis of the browser's camera in JupyterLab 4 and Notebook 7 (anywidget, no build step).
+
+The browser captures the camera (``getUserMedia``), sends small frames (320 px wide JPEG or grey bytes) to
+the kernel as binary comm buffers with two frames in flight, the kernel runs the same pipeline as videos
+(:class:`emolib.video.VideoTracker`: detection, tracking, smoothing) and answers each frame with JSON
+results, which the browser draws over the live video: boxes, face ids, emoji and the seven probabilities.
+Because frames travel over the kernel's websocket, this works with a kernel on another machine too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import cv2
+import numpy as np
+import pandas as pd
+import traitlets
+
+from emolib.errors import EmolibError
+from emolib.labels import CLASSES
+from emolib.pipeline import Analyzer
+from emolib.video import VideoTracker
+from emolib.widgets._common import css_colors, emoji_data_urls, encode, face_rows, results_table
+
+_HERE = Path(__file__).parent
+
+#: What to tell the user for each ``getUserMedia`` error name.
+CAMERA_ERRORS: dict[str, str] = {
+    "NotAllowedError": "The browser refused camera access. Allow the camera for this page (the camera icon in "
+                       "the address bar or the site settings), then press Start.",
+    "SecurityError": "The browser refused camera access for security reasons.",
+    "NotFoundError": "The browser found no camera. Plug one in, then press Start.",
+    "OverconstrainedError": "The chosen camera cannot deliver video; choose another camera.",
+    "NotReadableError": "The camera is in use by another application or could not be started.",
+    "AbortError": "The camera could not be started.",
+    "InsecureContext": "Browsers give camera access only to https:// pages and http://localhost; this page is {origin}."
+                       " Open Jupyter over https, or through an SSH tunnel to localhost.",
+    "NotSupportedError": "This browser offers no camera access (navigator.mediaDevices is missing).",
+}
+
+
+def camera_error_message(name: str, message: str = "", origin: str = "") -> str:
+    """One friendly paragraph for a ``getUserMedia`` failure (``name`` as the browser's DOMException gives it)."""
+    text = CAMERA_ERRORS.get(name, f"The camera could not be opened ({name}: {message}).")
+    return text.format(origin=origin or "not secure")
+
+
+class WebcamWidget(anywidget.AnyWidget):
+    """The browser's camera, analysed live in the kernel, with results drawn over the video.
+
+    >>> widget = WebcamWidget()            # then press Start, or: widget.running = True
+    >>> widget.results                     # recent per-frame results (emolib.video.FRAME_COLUMNS)
+
+    ``analyzer``: an :class:`emolib.Analyzer` (default: one with ``detector``); ``tracker_options``: passed to
+    :class:`emolib.video.VideoTracker` (``detect_every``, ``smoothing_s``, ...). ``kernel_camera``: when the
+    browser gives no camera, stream this ``cv2.VideoCapture`` source of the kernel's machine instead (useful
+    when the kernel runs locally); None disables the fallback. ``history``: faces kept for :attr:`results`.
+
+    Browsers give the camera only to secure pages: ``https://`` or ``http://localhost`` / ``127.0.0.1``.
+    For a remote kernel, reach Jupyter through https or an SSH tunnel (``ssh -L 8888:localhost:8888 host``).
+    Camera refused or missing: the widget says so in a message, no traceback.
+
+    Traits: ``running`` (start/stop), ``source`` ("browser" or "kernel"), ``camera`` (device id chosen),
+    ``cameras`` (the browser's list), ``width`` (analysed frame width), ``frame_format`` ("jpeg" or "gray"),
+    ``max_in_flight``, ``mirror``, ``show_bars``; read-only from the browser: ``fps`` (round trips per
+    second), ``faces`` (faces in the latest frame); ``error`` (the latest problem, "" when none).
+    """
+
+    _esm = _HERE / "webcam.js"
+    _css = _HERE / "webcam.css"
+
+    running = traitlets.Bool(False).tag(sync=True)
+    source = traitlets.Enum(("browser", "kernel"), "browser").tag(sync=True)
+    camera = traitlets.Unicode("").tag(sync=True)
+    cameras = traitlets.List(traitlets.Dict()).tag(sync=True)
+    width = traitlets.Int(320).tag(sync=True)
+    frame_format = traitlets.Enum(("jpeg", "gray"), "jpeg").tag(sync=True)
+    jpeg_quality = traitlets.Float(0.7).tag(sync=True)
+    max_in_flight = traitlets.Int(2).tag(sync=True)
+    mirror = traitlets.Bool(True).tag(sync=True)
+    show_bars = traitlets.Bool(True).tag(sync=True)
+    fps = traitlets.Float(0.0).tag(sync=True)
+    faces = traitlets.Int(0).tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    emojis = traitlets.Dict().tag(sync=True)
+    colors = traitlets.Dict().tag(sync=True)
+    classes = traitlets.List(traitlets.Unicode()).tag(sync=True)
+
+    def __init__(
+        self,
+        analyzer: Analyzer | None = None,
+        *,
+        detector: str | None = None,
+        kernel_camera: int | str | None = 0,
+        history: int = 5000,
+        tracker_options: dict[str, Any] | None = None,
+        **traits: Any,
+    ) -> None:
+        super().__init__(emojis=emoji_data_urls(), colors=css_colors(), classes=list(CLASSES), **traits)
+        self.analyzer = analyzer if analyzer is not None else Analyzer(detector=detector)
+        self.tracker = VideoTracker(self.analyzer, **{"fps": 30.0, **(tracker_options or {})})
+        self.kernel_camera = kernel_camera
+        self._lock = threading.Lock()
+        self._rows: deque[tuple] = deque(maxlen=history)
+        self._frame = 0
+        self._start = time.monotonic()
+        self._kernel: _KernelCamera | None = None
+        self.on_msg(self._on_msg)
+        self.observe(self._on_running, "running")
+
+    # -- the frame handler (runs on the kernel's shell thread, or a subshell thread in JupyterLab 4.6) --
+
+    def handle_frame(self, content: dict[str, Any], buffers: list[bytes | memoryview]) -> dict[str, Any]:
+        """Analyse one frame message from the browser; returns the JSON reply it is answered with.
+
+        ``content``: ``{"type": "frame", "id", "width", "height", "format": "jpeg" | "gray"}``;
+        ``buffers[0]``: the JPEG file or ``height * width`` grey bytes. Reply: ``{"type": "results", "id",
+        "width", "height", "ms", "faces": [FaceResult.to_dict(), ...]}`` plus ``"error"`` for a bad frame.
+        """
+        reply = {"type": "results", "id": content.get("id"), "view": content.get("view"),
+                 "width": content.get("width"), "height": content.get("height"), "faces": [], "ms": 0.0}
+        try:
+            frame = decode_frame(content, buffers)
+        except EmolibError as error:
+            return {**reply, "error": str(error)}
+        return {**reply, **self.analyze(frame)}
+
+    def analyze(self, frame_bgr: np.ndarray) -> dict[str, Any]:
+        """Track and classify one live (H, W, 3) uint8 BGR frame: ``{"faces": [...], "ms": ...}``. Thread-safe."""
+        start = time.perf_counter()
+        faces = self.tracker.process(frame_bgr)
+        elapsed = (time.perf_counter() - start) * 1000
+        with self._lock:
+            self._frame += 1
+            self._rows.extend(face_rows(self._frame, round(time.monotonic() - self._start, 3), faces))
+        return {"faces": [face.to_dict() for face in faces], "ms": round(elapsed, 2),
+                "width": int(frame_bgr.shape[1]), "height": int(frame_bgr.shape[0])}
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """Recent faces, one row per face per analysed frame (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
+        with self._lock:
+            rows = list(self._rows)
+        return results_table(rows)
+
+    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: list[memoryview]) -> None:
+        kind = content.get("type")
+        if kind == "frame":
+            self.send(self.handle_frame(content, buffers))
+        elif kind == "started":
+            self.tracker.reset()
+            self.error = ""
+        elif kind == "camera_error":
+            reason = camera_error_message(content.get("name", ""), content.get("message", ""),
+                                          content.get("origin", ""))
+            self._start_kernel_camera(content.get("view"), reason)
+        elif kind == "start_kernel":
+            self._start_kernel_camera(content.get("view"), "")
+        elif kind == "stop_kernel":
+            self._stop_kernel_camera()
+        elif kind == "ack" and self._kernel is not None:
+            self._kernel.ack()
+
+    # -- kernel-side camera: the fallback when the browser has none --
+
+    def _start_kernel_camera(self, view: str | None, reason: str) -> None:
+        self._stop_kernel_camera()
+        capture = None if self.kernel_camera is None else open_capture(self.kernel_camera)
+        if capture is None:
+            where = "" if self.kernel_camera is None else f" The kernel's machine has no camera {self.kernel_camera!r}."
+            self.error = (reason + where).strip() or "No camera available."
+            self.send({"type": "error", "view": view, "message": self.error})
+            return
+        self.error = ""
+        note = f"{reason} Showing the kernel's camera {self.kernel_camera!r} instead." if reason else ""
+        self.send({"type": "status", "view": view, "text": note.strip() or "kernel camera",
+                   "kind": "info" if note else ""})
+        self.tracker.reset()
+        self._kernel = _KernelCamera(self, capture, view)
+        self._kernel.start()
+
+    def _stop_kernel_camera(self) -> None:
+        kernel, self._kernel = self._kernel, None
+        if kernel is not None:
+            kernel.stop()
+
+    def _on_running(self, change: dict[str, Any]) -> None:
+        if not change["new"]:
+            self._stop_kernel_camera()
+
+    def close(self) -> None:
+        """Stop any kernel-side camera and close the widget."""
+        self._stop_kernel_camera()
+        super().close()
+
+
+def decode_frame(content: dict[str, Any], buffers: list[bytes | memoryview]) -> np.ndarray:
+    """The (H, W, 3) uint8 BGR frame of a browser frame message (JPEG bytes or H*W grey bytes)."""
+    if not buffers:
+        raise EmolibError("frame message without an image buffer")
+    data = np.frombuffer(buffers[0], np.uint8)
+    if content.get("format") == "gray":
+        width, height = int(content.get("width", 0)), int(content.get("height", 0))
+        if width <= 0 or height <= 0 or data.size != width * height:
+            raise EmolibError(f"grey frame of {data.size} bytes does not match {width}x{height}")
+        return cv2.cvtColor(data.reshape(height, width), cv2.COLOR_GRAY2BGR)
+    frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if frame is None:
+        raise EmolibError("frame is not a readable JPEG")
+    return frame
+
+
+def open_capture(source: int | str) -> cv2.VideoCapture | None:
+    """An open ``cv2.VideoCapture`` of ``source`` (camera index or URL), or None, without OpenCV's warnings."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        capture = cv2.VideoCapture(source)
+        if capture.isOpened():
+            return capture
+        capture.release()
+        return None
+    finally:
+        cv2.utils.logging.setLogLevel(level)
+
+
+class _KernelCamera:
+    """A thread reading the kernel's camera, analysing each frame and sending it with its results as JPEG.
+
+    At most ``widget.max_in_flight`` frames wait for the browser's acknowledgement, so a slow link drops
+    frames instead of queueing them.
+    """
+
+    def __init__(self, widget: WebcamWidget, capture: cv2.VideoCapture, view: str | None) -> None:
+        self.widget, self.capture, self.view = widget, capture, view
+        self._stop = threading.Event()
+        self._slots = threading.BoundedSemaphore(max(1, widget.max_in_flight))
+        self._thread = threading.Thread(target=self._run, name="emolib-kernel-camera", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def ack(self) -> None:
+        with contextlib.suppress(ValueError):
+            self._slots.release()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        widget, index = self.widget, 0
+        try:
+            while not self._stop.is_set():
+                ok, frame = self.capture.read()
+                if not ok or frame is None:
+                    widget.send({"type": "error", "view": self.view,
+                                 "message": "The kernel's camera stopped delivering frames."})
+                    break
+                self._slots.acquire(timeout=2)  # no answer in 2 s (browser gone or busy): send anyway
+                scale = min(1.0, 640 / frame.shape[1])
+                if scale < 1:
+                    frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                reply = widget.analyze(frame)
+                index += 1
+                widget.send({**reply, "type": "kernel_frame", "id": index, "view": self.view},
+                            buffers=[encode(frame, ".jpg", 80)])
+        finally:
+            self.capture.release()

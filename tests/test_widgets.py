@@ -1,0 +1,223 @@
+"""The Python side of the widgets: frame messages in, JSON results out; image, video and evaluation widgets."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets", reason="the widgets need the lab extra (ipywidgets, anywidget)")
+pytest.importorskip("anywidget", reason="the widgets need the lab extra (ipywidgets, anywidget)")
+
+from emolib.evaluate import Evaluation  # noqa: E402
+from emolib.labels import CLASSES  # noqa: E402
+from emolib.video import FRAME_COLUMNS  # noqa: E402
+from emolib.widgets import ConfusionExplorer, ImageWidget, VideoWidget, WebcamWidget  # noqa: E402
+from emolib.widgets.webcam import camera_error_message, decode_frame  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def webcam() -> WebcamWidget:
+    return WebcamWidget(kernel_camera=None)
+
+
+@pytest.fixture(scope="module")
+def face_320(astronaut_bgr: np.ndarray) -> np.ndarray:
+    """The astronaut at the size the browser sends: 320 px wide."""
+    return cv2.resize(astronaut_bgr, (320, 320), interpolation=cv2.INTER_AREA)
+
+
+def frame_message(image_bgr: np.ndarray, frame_id: int = 7, fmt: str = "jpeg") -> tuple[dict, list[bytes]]:
+    """A frame message as the browser sends it: JSON content and one binary buffer."""
+    height, width = image_bgr.shape[:2]
+    if fmt == "gray":
+        data = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY).tobytes()
+    else:
+        data = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
+    return {"type": "frame", "view": "v1", "id": frame_id, "width": width, "height": height, "format": fmt}, [data]
+
+
+def check_reply(reply: dict, frame_id: int) -> dict:
+    json.dumps(reply)  # the reply must be plain JSON
+    assert reply["type"] == "results" and reply["id"] == frame_id and reply["view"] == "v1"
+    assert "error" not in reply
+    assert len(reply["faces"]) == 1
+    face = reply["faces"][0]
+    assert set(face) >= {"face_id", "x", "y", "w", "h", "emotion", "probabilities"}
+    assert list(face["probabilities"]) == list(CLASSES)
+    assert sum(face["probabilities"].values()) == pytest.approx(1, abs=0.01)
+    assert face["emotion"] in CLASSES and face["face_id"] >= 1
+    assert 60 <= face["x"] + face["w"] / 2 <= 260 and face["y"] < 160  # the astronaut's face: upper middle
+    return face
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "gray"])
+def test_webcam_frame_buffer_gets_json_results(webcam: WebcamWidget, face_320: np.ndarray, fmt: str) -> None:
+    content, buffers = frame_message(face_320, 11, fmt)
+    check_reply(webcam.handle_frame(content, [memoryview(buffers[0])]), 11)
+
+
+def test_webcam_sends_the_reply_over_the_comm(webcam: WebcamWidget, face_320: np.ndarray,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[dict] = []
+    monkeypatch.setattr(webcam, "send", lambda content, buffers=None: sent.append(content))
+    webcam._on_msg(webcam, {"type": "started", "view": "v1"}, [])
+    for frame_id in range(4):
+        webcam._on_msg(webcam, *frame_message(face_320, frame_id))
+    assert [reply["id"] for reply in sent] == [0, 1, 2, 3]
+    ids = {check_reply(reply, reply["id"])["face_id"] for reply in sent}
+    assert ids == {1}, "one face tracked across frames keeps one id (the tracker is reset on start)"
+
+
+def test_webcam_results_table(webcam: WebcamWidget, face_320: np.ndarray) -> None:
+    webcam.handle_frame(*frame_message(face_320))
+    table = webcam.results
+    assert list(table.columns) == list(FRAME_COLUMNS)
+    assert len(table) >= 1 and table["emotion"].isin(CLASSES).all()
+
+
+def test_webcam_bad_frames_answer_with_an_error(webcam: WebcamWidget) -> None:
+    reply = webcam.handle_frame({"type": "frame", "id": 3, "format": "jpeg"}, [b"not a jpeg"])
+    assert reply["faces"] == [] and "JPEG" in reply["error"]
+    reply = webcam.handle_frame({"type": "frame", "id": 4, "format": "gray", "width": 10, "height": 10}, [b"x" * 7])
+    assert "does not match" in reply["error"]
+    with pytest.raises(Exception, match="buffer"):
+        decode_frame({"format": "jpeg"}, [])
+
+
+def test_webcam_frames_from_two_threads(webcam: WebcamWidget, face_320: np.ndarray) -> None:
+    """Comms over subshells: frames may arrive on another thread while a cell uses the widget."""
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for index in range(10):
+                check_reply(webcam.handle_frame(*frame_message(face_320, offset + index)), offset + index)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in (0, 100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+
+
+def test_webcam_camera_refused_gives_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    widget = WebcamWidget(kernel_camera=None)
+    sent: list[dict] = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+    widget._on_msg(widget, {"type": "camera_error", "view": "v", "name": "NotAllowedError", "message": "denied"}, [])
+    assert sent == [{"type": "error", "view": "v", "message": widget.error}]
+    assert "refused camera access" in widget.error
+    assert "https://" in camera_error_message("InsecureContext", origin="http://10.0.0.5:8888")
+    assert "10.0.0.5" in camera_error_message("InsecureContext", origin="http://10.0.0.5:8888")
+
+
+def test_webcam_falls_back_to_the_kernel_camera(monkeypatch: pytest.MonkeyPatch, face_320: np.ndarray) -> None:
+    """No browser camera: frames come from a cv2.VideoCapture in the kernel, sent with their results."""
+    import emolib.widgets.webcam as webcam_module
+
+    class FakeCapture:
+        def __init__(self) -> None:
+            self.frames = 3
+
+        def read(self) -> tuple[bool, np.ndarray | None]:
+            self.frames -= 1
+            return (True, face_320.copy()) if self.frames >= 0 else (False, None)
+
+        def release(self) -> None:
+            pass
+
+    monkeypatch.setattr(webcam_module, "open_capture", lambda source: FakeCapture())
+    widget = WebcamWidget(kernel_camera=0)
+    sent: list[tuple[dict, list | None]] = []
+    done = threading.Event()
+
+    def send(content: dict, buffers: list | None = None) -> None:
+        sent.append((content, buffers))
+        if content["type"] == "kernel_frame":
+            widget._on_msg(widget, {"type": "ack", "view": "v", "id": content["id"]}, [])
+        if content["type"] == "error":
+            done.set()
+
+    monkeypatch.setattr(widget, "send", send)
+    widget._on_msg(widget, {"type": "camera_error", "view": "v", "name": "NotFoundError", "message": ""}, [])
+    assert done.wait(20)
+    kinds = [content["type"] for content, _ in sent]
+    assert kinds == ["status", "kernel_frame", "kernel_frame", "kernel_frame", "error"]
+    assert "kernel's camera" in sent[0][0]["text"]
+    content, buffers = sent[1]
+    assert len(content["faces"]) == 1 and content["width"] == 320
+    assert cv2.imdecode(np.frombuffer(buffers[0], np.uint8), cv2.IMREAD_COLOR).shape == (320, 320, 3)
+    widget.close()
+
+
+def test_webcam_ships_emojis_and_colours_once(webcam: WebcamWidget) -> None:
+    assert set(webcam.emojis) == set(CLASSES)
+    assert all(url.startswith("data:image/png;base64,") for url in webcam.emojis.values())
+    assert set(webcam.colors) == set(CLASSES) and webcam.classes == list(CLASSES)
+    assert webcam.max_in_flight == 2
+
+
+def test_image_widget_finds_the_astronaut(astronaut_bgr: np.ndarray, tmp_path: Path) -> None:
+    widget = ImageWidget(astronaut_bgr)
+    table = widget.results
+    assert list(table.columns) == list(FRAME_COLUMNS)
+    assert len(table) == 1 and table.loc[0, "emotion"] in CLASSES
+    assert bytes(widget.picture.value).startswith(b"\x89PNG") and "<table" in widget.table.value
+    widget.detector.value = "haar"
+    assert len(widget.results) == 1
+    path = tmp_path / "astronaut.png"
+    cv2.imwrite(str(path), astronaut_bgr)
+    assert len(widget.analyze(str(path))) == 1
+    assert len(widget.analyze(path.read_bytes())) == 1
+    widget.min_score.value = 0.99
+    assert len(widget.results) <= 1
+
+
+def test_image_widget_reports_bad_input_without_raising(tmp_path: Path) -> None:
+    widget = ImageWidget()
+    widget.analyze(str(tmp_path / "missing.jpg"))
+    assert "no such file" in widget.message.value and widget.results.empty
+    widget.analyze(b"garbage")
+    assert "not a readable image" in widget.message.value
+
+
+def test_video_widget_timeline_and_slider(astronaut_bgr: np.ndarray, tmp_path: Path) -> None:
+    from emolib.synthetic import write_demo_video
+
+    clip = write_demo_video(tmp_path / "clip.mp4", astronaut_bgr, seconds=1, fps=10, size=(320, 240))
+    widget = VideoWidget(clip, folder=tmp_path)
+    assert widget.path.options == (str(clip),)
+    table = widget.analyze()
+    assert list(table.columns) == list(FRAME_COLUMNS)
+    assert table["frame"].nunique() >= 8 and table["face_id"].nunique() == 1
+    assert widget.progress.value == widget.progress.max and widget.slider.max >= 9
+    assert bytes(widget.timeline.value).startswith(b"\x89PNG") and bytes(widget.frame_view.value[:2]) == b"\xff\xd8"
+    before = widget.timeline.value
+    widget.slider.value = 5
+    assert widget.time_label.value == "0.50 s" and widget.timeline.value != before
+    assert len(widget.faces_at(5)) == 1
+    widget.analyze(tmp_path / "missing.mp4")
+    assert "no such file" in widget.status.value
+    widget.close()
+
+
+def test_confusion_explorer_shows_the_faces_of_a_pair() -> None:
+    from emolib.synthetic import make_synthetic_fer
+
+    data = make_synthetic_fer(6, seed=1)
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(len(CLASSES)), len(data)).astype(np.float32)
+    evaluation = Evaluation("random", "all", data.labels, probabilities, data.images)
+    explorer = ConfusionExplorer(evaluation, top=5)
+    assert len(explorer.pair.options) == 5 and bytes(explorer.picture.value).startswith(b"\x89PNG")
+    first = explorer.picture.value
+    explorer.pair.value = explorer.pair.options[1][1]
+    assert explorer.picture.value != first
