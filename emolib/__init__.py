@@ -24,6 +24,11 @@ _LAZY = {
     "read_image": "emolib.pipeline",
     "EmotionClassifier": "emolib.classify",
     "annotate": "emolib.draw",
+    "analyze_video": "emolib.video",
+    "iter_video": "emolib.video",
+    "VideoTracker": "emolib.video",
+    "summarize": "emolib.video",
+    "analyze_many": "emolib.batch",
 }
 __all__ = ["CLASSES", "EmolibError", *_LAZY]
 
