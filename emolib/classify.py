@@ -7,7 +7,10 @@ where TensorFlow's import alone takes seconds.
 from __future__ import annotations
 
 import os
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +49,8 @@ class EmotionClassifier:
         self.path = resolve_model(model)
         try:
             self._interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
+            with _native_stderr_silenced():  # LiteRT prints "INFO: Created ... XNNPACK delegate" when it applies it
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as err:
             raise EmolibError(f"{self.path}: not a loadable .tflite model ({err})") from None
         self._input = self._interpreter.get_input_details()[0]
@@ -79,6 +84,27 @@ class EmotionClassifier:
         return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at the null device for the duration: native libraries' console chatter goes.
+
+    For short calls only (the whole process's stderr is redirected); without a usable fd 2 it does nothing.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class KerasEmotionClassifier:
     """The same ``predict`` contract for a Keras model (``.keras``, or ``.weights.h5`` plus ``arch``).
 
@@ -87,9 +113,9 @@ class KerasEmotionClassifier:
     """
 
     def __init__(self, model: str | os.PathLike, *, arch: str | None = None, flip_tta: bool = True) -> None:
-        self.path = Path(model)
-        if not self.path.is_file():
-            raise EmolibError(f"no such Keras model: {self.path}")
+        from emolib.export import check_keras_file
+
+        self.path = check_keras_file(model)  # before TensorFlow loads: a wrong file fails fast and quietly
         if self.path.name.endswith(".weights.h5"):
             from emolib.model import build_model
 
@@ -102,6 +128,7 @@ class KerasEmotionClassifier:
         self.flip_tta = flip_tta
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
+        """Probabilities (N, 7) float32 in :data:`CLASSES` order for uint8 crops shaped (N, 48, 48)."""
         images = np.asarray(faces, np.float32)[..., None]
         probabilities = np.asarray(self.model.predict(images, batch_size=512, verbose=0))
         if self.flip_tta:

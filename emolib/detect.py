@@ -141,20 +141,30 @@ def crop_faces(image_bgr: np.ndarray, boxes: list[tuple[int, int, int, int]], *,
     """(N, 48, 48) uint8 grayscale crops as FER2013 frames its faces: square, centred, with a margin.
 
     Each box is widened to a square of side ``max(w, h) * (1 + margin)``; parts outside the image are
-    filled by replicating the border, so faces at the edge keep their size and position.
+    filled by replicating the border, so faces at the edge keep their size and position. Only the pixels
+    of each square are converted to grey and padded, so the cost follows the faces, not the frame size.
     """
     if not boxes:
         return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8)
-    gray = cv2.cvtColor(_check_bgr(image_bgr), cv2.COLOR_BGR2GRAY)
-    height, width = gray.shape
+    image = _check_bgr(image_bgr)
+    height, width = image.shape[:2]
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
     for index, (x, y, w, h) in enumerate(boxes):
         side = max(w, h) * (1 + margin)
-        cx, cy = x + w / 2, y + h / 2
-        x0, y0 = round(cx - side / 2), round(cy - side / 2)
-        x1, y1 = x0 + round(side), y0 + round(side)
-        pad = max(0, -x0, -y0, x1 - width, y1 - height)
-        source = gray if pad == 0 else cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        patch = source[y0 + pad:y1 + pad, x0 + pad:x1 + pad]
+        x0, y0 = round(x + w / 2 - side / 2), round(y + h / 2 - side / 2)
+        top_row, bottom_row, top, bottom = _span(y0, y0 + round(side), height)
+        left_col, right_col, left, right = _span(x0, x0 + round(side), width)
+        patch = cv2.cvtColor(image[top_row:bottom_row, left_col:right_col], cv2.COLOR_BGR2GRAY)
+        if top or bottom or left or right:
+            patch = cv2.copyMakeBorder(patch, top, bottom, left, right, cv2.BORDER_REPLICATE)
         crops[index] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     return crops
+
+
+def _span(start: int, stop: int, size: int) -> tuple[int, int, int, int]:
+    """The part of pixels ``[start, stop)`` inside ``[0, size)`` (at least the nearest edge pixel), and the
+    padding before and after it that makes up the rest."""
+    low = min(max(start, 0), size - 1)
+    high = max(min(stop, size), low + 1)
+    before = min(max(low - start, 0), stop - start - (high - low))
+    return low, high, before, stop - start - (high - low) - before

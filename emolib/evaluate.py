@@ -19,13 +19,6 @@ from emolib.data import FerData
 from emolib.labels import CLASSES
 
 
-def load_predictor(model: Any = None) -> Any:
-    """An object with ``predict(faces (N,48,48) uint8) -> (N,7)`` from a model name, path or object."""
-    from emolib.classify import load_classifier
-
-    return load_classifier(model)
-
-
 def predict_in_batches(predictor: Any, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """(N, 7) probabilities for (N, 48, 48) uint8 faces, in batches to bound memory."""
     chunks = [predictor.predict(images[start:start + batch_size]) for start in range(0, len(images), batch_size)]
@@ -109,24 +102,37 @@ class Evaluation:
 
 def evaluate(data: FerData, model: Any = None, *, split: str | None = "PrivateTest", keep_images: bool = False,
              name: str | None = None) -> Evaluation:
-    """Run ``model`` (see :func:`load_predictor`) on ``split`` of ``data`` (None: all rows)."""
+    """Run ``model`` on ``split`` of ``data`` (None: all rows).
+
+    ``model``: anything :func:`emolib.classify.load_classifier` takes (None for the bundled model, a bundled
+    name, a ``.tflite``/``.keras`` path, or an object with ``predict``).
+    """
+    from emolib.classify import load_classifier
+
     subset = data.split(split) if split else data
-    predictor = load_predictor(model)
+    predictor = load_classifier(model)
     probabilities = predict_in_batches(predictor, subset.images)
     label = name or str(getattr(predictor, "path", None) and Path(predictor.path).name or model or "default")
     return Evaluation(label, split or "all", subset.labels, probabilities, subset.images if keep_images else None)
 
 
 def plot_confusion(evaluation: Evaluation, path: str | os.PathLike | None = None) -> Any:
-    """Counts and row-normalised confusion matrices side by side; saved to ``path`` when given."""
-    import matplotlib
+    """Counts and row-normalised confusion matrices side by side; saved to ``path`` when given.
 
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    Without ``path`` the figure is a pyplot figure (it shows in notebooks); with one it is drawn off-screen
+    (no pyplot, the session's matplotlib backend untouched) and only saved.
+    """
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    figure, axes = plt.subplots(1, 2, figsize=(15, 6.5), layout="constrained")
+    if path is None:
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(1, 2, figsize=(15, 6.5), layout="constrained")
+    else:
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(15, 6.5), layout="constrained")
+        axes = figure.subplots(1, 2)
     for ax, normalize, title, fmt in ((axes[0], None, "counts", "d"), (axes[1], "true", "share of true class", ".2f")):
         ConfusionMatrixDisplay.from_predictions(
             evaluation.labels, evaluation.predictions, labels=range(len(CLASSES)), display_labels=list(CLASSES),
@@ -137,7 +143,6 @@ def plot_confusion(evaluation: Evaluation, path: str | os.PathLike | None = None
                     f"macro-F1 {evaluation.macro_f1:.3f}")
     if path is not None:
         figure.savefig(path, dpi=110)
-        plt.close(figure)
     return figure
 
 

@@ -6,17 +6,33 @@ import os
 from pathlib import Path
 from typing import Any
 
-from emolib.errors import EmolibError
+from emolib.errors import EmolibError, require_file
 from emolib.labels import FACE_SIZE
+
+#: First bytes of the files Keras loads: ``.keras`` files are zip archives, legacy ``.h5`` files HDF5.
+_SIGNATURES = {".keras": b"PK\x03\x04", ".h5": b"\x89HDF\r\n\x1a\n"}
+
+
+def check_keras_file(path: str | os.PathLike) -> Path:
+    """``path`` if it looks like a Keras model file (``.keras`` zip or ``.h5``), else :class:`EmolibError`.
+
+    Checked before TensorFlow is imported, so a wrong file costs no import time and prints none of its logs.
+    """
+    path = require_file(path, "a Keras model")
+    signature = _SIGNATURES.get(path.suffix.lower())
+    if signature is None:
+        raise EmolibError(f"{path}: not a Keras model file (expected .keras or .h5, e.g. best.keras of a training run)")
+    with open(path, "rb") as handle:
+        if handle.read(len(signature)) != signature:
+            raise EmolibError(f"{path}: not a Keras model ({path.suffix} file with other content)")
+    return path
 
 
 def load_keras_model(path: str | os.PathLike) -> Any:
     """Load a ``.keras`` file written by :mod:`emolib.train`."""
+    path = check_keras_file(path)
     import keras
 
-    path = Path(path)
-    if not path.is_file():
-        raise EmolibError(f"no such Keras model: {path}")
     try:
         return keras.saving.load_model(path, compile=False)
     except (ValueError, OSError) as err:
@@ -29,11 +45,10 @@ def to_tflite(model: Any, out: str | os.PathLike, *, flip_tta: bool = True, over
     ``flip_tta`` folds horizontal-flip test-time augmentation into the file: it returns the mean of the
     probabilities of each face and its mirror image, so every runtime gets the gain for free.
     """
-    import tensorflow as tf
-
     out = Path(out)
     if out.exists() and not overwrite:
         raise EmolibError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
+    import tensorflow as tf
 
     if flip_tta:
         import keras

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cv2
@@ -17,7 +16,7 @@ import numpy as np
 
 from emolib.classify import EmotionClassifier, load_classifier
 from emolib.detect import FaceDetector, crop_faces, make_detector
-from emolib.errors import EmolibError
+from emolib.errors import EmolibError, require_file
 from emolib.labels import CLASSES
 
 #: File suffixes the image commands and batch analysis treat as images.
@@ -132,17 +131,20 @@ class Analyzer:
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """A (H, W, 3) uint8 BGR image from a file, or :class:`EmolibError` naming what is wrong with it."""
-    path = Path(path)
-    if not path.exists():
-        raise EmolibError(f"no such file: {path}")
-    if path.is_dir():
-        raise EmolibError(f"{path} is a folder, not an image")
-    if path.stat().st_size == 0:
-        raise EmolibError(f"{path} is empty (0 bytes)")
+    path = require_file(path, "an image")
     data = np.fromfile(path, np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
         raise EmolibError(f"{path} is not a readable image")
-    if path.suffix.lower() in (".jpg", ".jpeg") and not data[-2:].tobytes() == b"\xff\xd9":
+    if _truncated_jpeg(data.tobytes()):
         raise EmolibError(f"{path} is a truncated JPEG (no end-of-image marker)")
     return image
+
+
+def _truncated_jpeg(data: bytes) -> bool:
+    """JPEG bytes (by content, whatever the file name) with no end-of-image marker after the last scan.
+
+    OpenCV decodes such files with the missing part grey. Bytes after the marker (trailers some cameras
+    write) and the markers of an embedded EXIF thumbnail, which comes before the main image, do not count.
+    """
+    return data[:2] == b"\xff\xd8" and data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from emolib.data import FerData
 from emolib.labels import CLASSES
@@ -97,12 +98,13 @@ def training_curves(log: pd.DataFrame | dict[str, Sequence[float]] | str | os.Pa
     figure = figure or Figure(figsize=(10, 3.5), layout="constrained")
     figure.clear()
     axes = figure.subplots(1, 2)
-    epochs = np.arange(1, len(frame) + 1)
+    epochs = frame["epoch"].to_numpy() + 1 if "epoch" in frame else np.arange(1, len(frame) + 1)
     for ax, metric in zip(axes, ("loss", "accuracy")):
-        for prefix, style in (("", "-o"), ("val_", "--o")):
+        for prefix, style, label in (("", "-o", "training"), ("val_", "--o", "validation")):
             if f"{prefix}{metric}" in frame:
-                ax.plot(epochs, frame[f"{prefix}{metric}"], style, label=f"{prefix or 'train '}{metric}".strip())
+                ax.plot(epochs, frame[f"{prefix}{metric}"], style, label=label)
         ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(epochs):
             ax.legend()
     return figure

@@ -46,6 +46,14 @@ class TrainConfig:
     )
     arch_options: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> TrainConfig:
+        """The settings saved in a run's ``config.json``, or :class:`EmolibError` if the file is not one."""
+        try:
+            return cls(**json.loads(Path(path).read_text()))
+        except (ValueError, TypeError) as err:
+            raise EmolibError(f"{path}: not a valid run configuration ({err})") from None
+
 
 def augmentation(options: dict[str, float], seed: int) -> Any:
     """A Keras model of random flips, shifts, rotations, zooms, brightness and contrast changes."""
@@ -126,7 +134,7 @@ def fit(
     out.mkdir(parents=True, exist_ok=True)
     config_file = out / "config.json"
     if config is None:
-        config = TrainConfig(**json.loads(config_file.read_text())) if config_file.is_file() else TrainConfig()
+        config = TrainConfig.load(config_file) if config_file.is_file() else TrainConfig()
     config_file.write_text(json.dumps(dataclasses.asdict(config), indent=2))
     keras.utils.set_random_seed(config.seed)
     if not (data.usage == "Training").any():

@@ -3,6 +3,7 @@
 >>> frames = analyze_video("talk.mp4", out="talk_annotated.mp4")   # DataFrame: one row per face per frame
 >>> summarize(frames)                                             # DataFrame: one row per face
 >>> for index, time_s, frame_bgr, faces in iter_video("talk.mp4"): ...
+>>> for index, time_s, frame_bgr, faces in iter_video(open_camera(0)): ...   # a live camera
 
 Speed comes from :class:`VideoTracker`: it detects faces on a downscaled frame every ``detect_every``
 frames, moves the tracked boxes with their motion model in between, and classifies every face of a frame
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from emolib.detect import Detection
-from emolib.errors import EmolibError
+from emolib.errors import EmolibError, require_file
 from emolib.labels import CLASSES
 from emolib.pipeline import FaceResult
 from emolib.tracking import Tracker
@@ -207,13 +208,7 @@ class VideoReader:
                 raise EmolibError("the video capture is not open")
             self.name, self._capture, self._owned = "stream", source, False
         else:
-            path = Path(source)
-            if not path.exists():
-                raise EmolibError(f"no such file: {path}")
-            if path.is_dir():
-                raise EmolibError(f"{path} is a folder, not a video")
-            if path.stat().st_size == 0:
-                raise EmolibError(f"{path} is empty (0 bytes)")
+            path = require_file(source, "a video")
             capture = cv2.VideoCapture(str(path))
             if not capture.isOpened():
                 capture.release()
@@ -339,6 +334,26 @@ class VideoFileWriter:
             self.close()
         else:
             self.abort()
+
+
+def open_camera(camera: int | str, *, size: tuple[int, int] | None = None) -> cv2.VideoCapture:
+    """An opened camera that has delivered a first frame, or :class:`EmolibError` saying why not."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our message replaces OpenCV's warnings
+    try:
+        capture = cv2.VideoCapture(camera)
+        if not capture.isOpened():
+            raise EmolibError(f"camera {camera} could not be opened (no camera there, no permission, or in use)")
+        if size is not None:
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
+        ok, _ = capture.read()
+        if not ok:
+            capture.release()
+            raise EmolibError(f"camera {camera} opened but sent no picture")
+        return capture
+    finally:
+        cv2.utils.logging.setLogLevel(level)
 
 
 def iter_video(

@@ -89,3 +89,78 @@ def test_evaluate_without_data_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_
                                            capsys: pytest.CaptureFixture) -> None:
     assert main(["evaluate", "--data", str(tmp_path / "nope.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _one_line(err: str, command: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"emolib {command}: error: "), err
+    return lines[0]
+
+
+def test_partial_failure_prints_only_its_error_line(photo: Path, tmp_path: Path) -> None:
+    broken = photo.parent / "broken.jpg"
+    broken.write_text("not an image")
+    # the good photo runs the model first: nothing the native runtime prints may reach stderr
+    run = subprocess.run([sys.executable, "-m", "emolib", "image", str(photo), str(broken), "--out",
+                          str(tmp_path / "out"), "--json"], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [f"emolib image: error: {broken} is not a readable image"]
+
+
+def test_output_folder_that_is_a_file(photo: Path, fer_csv: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    for argv in (["image", str(photo), "--out", str(afile)], ["evaluate", "--data", str(fer_csv), "--out", str(afile)],
+                 ["train", "--data", str(fer_csv), "--out", str(afile)]):
+        assert main(argv) == 2
+        assert "is a file" in _one_line(capsys.readouterr().err, argv[0])
+    # below a file: the OSError of creating the folder is one line too
+    assert main(["image", str(photo), "--out", str(afile / "sub")]) == 2
+    assert "Not a directory" in _one_line(capsys.readouterr().err, "image")
+    assert afile.read_text() == "keep"
+
+
+def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture) -> None:
+    for argv in (["video", "clip.mp4", "--detect-every", "0"], ["train", "--batch-size", "0"], ["image"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert f"see emolib {argv[0]} --help" in _one_line(capsys.readouterr().err, argv[0])
+
+
+def test_video_of_an_image_is_one_line(photo: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["video", str(photo), "--no-progress"]) == 2
+    assert "emolib image" in _one_line(capsys.readouterr().err, "video")
+
+
+def test_evaluate_checks_every_output_first(fer_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "evaluation"
+    out.mkdir()
+    (out / "summary_PrivateTest.json").write_text("precious")
+    assert main(["evaluate", "--data", str(fer_csv), "--out", str(out)]) == 2
+    assert "--overwrite" in _one_line(capsys.readouterr().err, "evaluate")
+    assert sorted(p.name for p in out.iterdir()) == ["summary_PrivateTest.json"], "nothing written before the check"
+    assert main(["evaluate", "--data", str(fer_csv), "--out", str(out), "--overwrite"]) == 0
+    assert json.loads((out / "summary_PrivateTest.json").read_text())[0]["faces"] == 21
+
+
+def test_train_with_a_broken_run_config_is_one_line(fer_csv: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text('{"arch": "mini_xception", "epochs": ')
+    assert main(["train", "--data", str(fer_csv), "--out", str(tmp_path / "run")]) == 2
+    assert "not a valid run configuration" in _one_line(capsys.readouterr().err, "train")
+
+
+@pytest.mark.parametrize("name", ["model.keras", "model.tflite", "missing.keras"])
+def test_export_of_a_wrong_file_is_one_line_without_tensorflow(name: str, tmp_path: Path) -> None:
+    path = tmp_path / name
+    if name != "missing.keras":
+        path.write_text("not a model")
+    code = ("import sys; from emolib.cli import main; code = main(['export', sys.argv[1]]); "
+            "sys.exit(code + 10 * ('tensorflow' in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    assert run.returncode == 2, "a wrong file fails before TensorFlow is imported"
+    assert str(path) in _one_line(run.stderr, "export")
+    assert not (tmp_path / "model.tflite").exists() or name == "model.tflite"

@@ -9,6 +9,7 @@ import pytest
 from emolib import Analyzer, FaceResult, read_image
 from emolib.detect import DETECTORS, crop_faces, make_detector
 from emolib.errors import EmolibError
+from emolib.pipeline import _truncated_jpeg
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,13 @@ def test_no_face_in_blank_image(analyzer: Analyzer) -> None:
 def test_crop_matches_training_framing(astronaut_bgr: np.ndarray) -> None:
     crops = crop_faces(astronaut_bgr, [(178, 63, 90, 113), (0, 0, 40, 40)])
     assert crops.shape == (2, 48, 48) and crops.dtype == np.uint8
-    # the edge face is padded by replication, not shrunk or shifted off-centre
+    # the edge face is padded by replication, not shrunk or shifted off-centre: it crops exactly like the
+    # same face inside a frame whose border was replicated beforehand
+    pad = 60
+    framed = cv2.copyMakeBorder(astronaut_bgr, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    for box in [(0, 0, 40, 40), (490, 470, 40, 50), (-30, 200, 80, 80)]:
+        inside = crop_faces(framed, [(box[0] + pad, box[1] + pad, box[2], box[3])])
+        np.testing.assert_array_equal(crop_faces(astronaut_bgr, [box]), inside)
     assert crops[1].std() > 0
 
 
@@ -73,3 +80,22 @@ def test_read_image_errors(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
     truncated.write_bytes(encoded.tobytes()[: len(encoded) // 2])
     with pytest.raises(EmolibError, match="truncated|not a readable"):
         read_image(truncated)
+
+
+
+def test_read_image_judges_jpegs_by_content(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:
+    encoded = cv2.imencode(".jpg", astronaut_bgr)[1].tobytes()
+    trailer = tmp_path / "trailer.jpg"
+    trailer.write_bytes(encoded + b"camera trailer after the end-of-image marker")
+    assert read_image(trailer).shape == astronaut_bgr.shape
+    png_named_jpg = tmp_path / "really_a_png.jpg"
+    png_named_jpg.write_bytes(cv2.imencode(".png", astronaut_bgr)[1].tobytes())
+    np.testing.assert_array_equal(read_image(png_named_jpg), astronaut_bgr)
+    jpeg_named_png = tmp_path / "really_a_jpeg.png"
+    jpeg_named_png.write_bytes(encoded[: len(encoded) * 3 // 4])
+    with pytest.raises(EmolibError, match="truncated|not a readable"):  # newer OpenCV refuses it by itself
+        read_image(jpeg_named_png)
+    # the check itself, for OpenCV versions that decode a cut JPEG with its missing part grey
+    assert _truncated_jpeg(encoded[: len(encoded) * 3 // 4])
+    assert not _truncated_jpeg(encoded) and not _truncated_jpeg(encoded + b"trailer")
+    assert not _truncated_jpeg(cv2.imencode(".png", astronaut_bgr)[1].tobytes())

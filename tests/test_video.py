@@ -264,7 +264,7 @@ def test_webcam_without_display_is_one_line_error(capsys: pytest.CaptureFixture)
 
 
 def test_missing_camera_is_one_line_error() -> None:
-    from emolib.cli.webcam import open_camera
+    from emolib.video import open_camera
 
     with pytest.raises(EmolibError, match="camera 97 could not be opened"):
         open_camera(97)

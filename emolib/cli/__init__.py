@@ -2,8 +2,8 @@
 
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets ``run`` (a function
 taking the parsed arguments and returning an exit code) as the parser's default. A user error raises
-:class:`emolib.errors.EmolibError` and becomes one line on stderr and exit code 2 (``--debug`` shows the
-traceback).
+:class:`emolib.errors.EmolibError` (or an ``OSError`` reading or writing a file) and becomes one line on stderr
+and exit code 2 (``--debug`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from emolib.errors import EmolibError
 
@@ -18,11 +19,16 @@ from emolib.errors import EmolibError
 COMMANDS = ("image", "video", "webcam", "batch", "train", "evaluate", "export")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other emolib error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand whose module is importable."""
-    parser = argparse.ArgumentParser(
-        prog="emolib", description="Facial emotion analysis of images, folders, videos and the webcam."
-    )
+    parser = _Parser(prog="emolib", description="Facial emotion analysis of images, folders, videos and the webcam.")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks for errors")
     parser.add_argument("--version", action="version", version=f"emolib {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -56,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"emolib {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a file the command could not read or write: no traceback for that either
+        if args.debug:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"emolib {args.command}: error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"emolib {args.command}: interrupted", file=sys.stderr)

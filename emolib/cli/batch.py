@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emolib.cli.common import add_analyzer_options
+from emolib.cli.common import add_analyzer_options, add_tracking_options, positive_int, tracking_options
 
 #: Most warnings (inputs analysed only in part) printed; the summary has them all.
 MAX_WARNINGS = 20
@@ -27,39 +27,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a local "
                             "cluster)")
-    where.add_argument("--workers", type=_positive, default=None,
+    where.add_argument("--workers", type=positive_int, default=None,
                        help="worker processes of the local cluster (default: one per core)")
-    parser.add_argument("--every", type=_positive, default=1, help="analyse every n-th video frame (default: 1)")
-    parser.add_argument("--detect-every", type=_positive, default=None,
-                        help="run the face detector every n-th analysed frame, tracking in between (default: 3)")
-    parser.add_argument("--detect-size", type=_positive, default=None,
-                        help="longest side of the frame copy the detector sees (default: 480)")
-    parser.add_argument("--smoothing", choices=("ema", "window", "none"), default="ema",
-                        help="temporal smoothing of each face's probabilities (default: %(default)s)")
-    parser.add_argument("--smoothing-s", type=float, default=0.3, help="smoothing time in seconds (default: 0.3)")
-    parser.add_argument("--max-age-s", type=float, default=1.0,
-                        help="seconds a face may be missing before its track ends (default: %(default)s)")
+    parser.add_argument("--every", type=positive_int, default=1, help="analyse every n-th video frame (default: 1)")
+    add_tracking_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or dashboard link")
     add_analyzer_options(parser)
     parser.set_defaults(run=run)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     from emolib.batch import analyze_many
-    from emolib.video import DEFAULT_DETECT_EVERY, DEFAULT_DETECT_SIZE
 
     summary = analyze_many(
         args.inputs, args.out, args.scheduler, workers=args.workers, progress=not args.no_progress,
-        detector=args.detector, classifier=args.model, margin=args.margin, every=args.every,
-        detect_every=args.detect_every or DEFAULT_DETECT_EVERY, detect_size=args.detect_size or DEFAULT_DETECT_SIZE,
-        smoothing=args.smoothing, smoothing_s=args.smoothing_s, max_age_s=args.max_age_s,
+        detector=args.detector, classifier=args.model, margin=args.margin, every=args.every, **tracking_options(args),
     )
     warned = summary[(summary["status"] != "failed") & summary["error"].notna()]
     for row in warned.head(MAX_WARNINGS).itertuples(index=False):

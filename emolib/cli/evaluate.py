@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from emolib.cli.common import output_path
+from emolib.cli.common import load_fer_data, output_folder, output_path
 from emolib.errors import EmolibError
 
 
@@ -28,20 +28,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.data import find_fer2013, load
+    from emolib.classify import load_classifier
     from emolib.evaluate import evaluate, plot_confusion
 
-    source = args.data or find_fer2013()
-    if source is None:
-        raise EmolibError("no FER2013 data found: pass --data PATH (see data/README.md for where to get it)")
-    data = load(source)
+    data = load_fer_data(args.data)
+    output_folder(args.out)
+    models = [load_classifier(model) for model in args.model or [None]]
+    outputs = []  # every output is checked before the first (slow) evaluation
+    for model in models:
+        stem = Path(model.path).stem
+        outputs.append((output_path(args.out / f"confusion_{stem}_{args.split}.png", args.overwrite),
+                        output_path(args.out / f"per_class_{stem}_{args.split}.csv", args.overwrite)))
+    summary_file = output_path(args.out / f"summary_{args.split}.json", args.overwrite)
+    if len(set(outputs)) < len(outputs):
+        raise EmolibError("two --model files have the same name; their outputs would overwrite each other")
+    args.out.mkdir(parents=True, exist_ok=True)
     summaries = []
-    for model in args.model or [None]:
+    for model, (png, csv) in zip(models, outputs, strict=True):
         result = evaluate(data, model, split=args.split)
-        stem = Path(result.model).stem
-        png = output_path(args.out / f"confusion_{stem}_{args.split}.png", args.overwrite)
-        csv = output_path(args.out / f"per_class_{stem}_{args.split}.csv", args.overwrite)
-        args.out.mkdir(parents=True, exist_ok=True)
         plot_confusion(result, png)
         table = result.per_class()
         table.to_csv(csv, float_format="%.4f")
@@ -51,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
               f"macro-F1 {summary['macro_f1']:.4f}  ECE {summary['ece']:.4f}")
         print(table.to_string(float_format=lambda v: f"{v:.3f}"))
         print(f"confusion matrix: {png}")
-    summary_file = output_path(args.out / f"summary_{args.split}.json", args.overwrite)
     summary_file.write_text(json.dumps(summaries, indent=2))
     if len(summaries) > 1:
         print("\ncomparison:")

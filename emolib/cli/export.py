@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from emolib.cli.common import output_path
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -19,9 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.export import load_keras_model, to_tflite
+    from emolib.export import check_keras_file, load_keras_model, to_tflite
 
-    out = args.out or args.model.with_suffix(".tflite")
+    check_keras_file(args.model)
+    out = output_path(args.out or args.model.with_suffix(".tflite"), args.overwrite)  # before the slow part
     model = load_keras_model(args.model)
     path = to_tflite(model, out, flip_tta=not args.no_flip_tta, overwrite=args.overwrite)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")

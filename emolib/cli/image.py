@@ -9,7 +9,7 @@ from pathlib import Path
 
 import cv2
 
-from emolib.cli.common import add_analyzer_options, make_analyzer, output_path
+from emolib.cli.common import add_analyzer_options, make_analyzer, output_folder, output_path
 from emolib.errors import EmolibError
 from emolib.pipeline import IMAGE_SUFFIXES
 
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if not path.exists():
             raise EmolibError(f"no such file or folder: {path}")
     jobs = collect_images(args.paths)
+    output_folder(args.out)
     analyzer = make_analyzer(args)
     reports, failures = [], 0
     show_bar = len(jobs) > 1 and not args.json

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from emolib.errors import EmolibError
+from emolib.cli.common import load_fer_data, output_folder, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,10 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, default=None, help="FER2013 CSV or image-folder tree")
     parser.add_argument("--arch", choices=sorted(ARCHITECTURES), default=None,
                         help="architecture (default: mini_xception)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default: 80)")
-    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default: 80)")
+    parser.add_argument("--batch-size", type=positive_int, default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
-    parser.add_argument("--limit", type=int, default=None,
+    parser.add_argument("--limit", type=positive_int, default=None,
                         help="use only the first N faces of each split (quick runs)")
     parser.add_argument("--out", type=Path, default=Path("runs/mini_xception"),
                         help="run folder (default: %(default)s)")
@@ -30,20 +29,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.data import find_fer2013, load
     from emolib.train import TrainConfig, fit
 
-    source = args.data or find_fer2013()
-    if source is None:
-        raise EmolibError("no FER2013 data found: pass --data PATH (see data/README.md for where to get it)")
-    data = load(source)
+    output_folder(args.out)
+    data = load_fer_data(args.data)
     if args.limit:
         import numpy as np
 
         keep = np.concatenate([np.flatnonzero(data.usage == split)[: args.limit] for split in set(data.usage)])
         data = data.select(np.sort(keep))
     saved = args.out / "config.json"
-    config = TrainConfig(**json.loads(saved.read_text())) if saved.is_file() else TrainConfig()
+    config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
                          ("learning_rate", args.learning_rate)):
         if value is not None:

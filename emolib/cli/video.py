@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emolib.cli.common import add_analyzer_options, make_analyzer, output_path
+from emolib.cli.common import (
+    add_analyzer_options,
+    add_tracking_options,
+    make_analyzer,
+    output_folder,
+    output_path,
+    positive_int,
+    tracking_options,
+)
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 
@@ -32,28 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--csv", type=Path, default=None, help="per-frame table: one row per face per frame")
     parser.add_argument("--plot", type=Path, default=None, help="timeline plot of every face's probabilities (.png)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    parser.add_argument("--every", type=_positive, default=1, help="analyse every n-th frame (default: %(default)s)")
-    parser.add_argument("--detect-every", type=_positive, default=None,
-                        help="run the face detector every n-th frame, tracking in between (default: 3)")
-    parser.add_argument("--detect-size", type=_positive, default=None,
-                        help="longest side of the frame copy the detector sees; larger finds smaller faces, slower "
-                             "(default: 480)")
-    parser.add_argument("--smoothing", choices=("ema", "window", "none"), default="ema",
-                        help="temporal smoothing of each face's probabilities (default: %(default)s)")
-    parser.add_argument("--smoothing-s", type=float, default=0.3,
-                        help="smoothing time in seconds (default: %(default)s)")
-    parser.add_argument("--max-age-s", type=float, default=1.0,
-                        help="seconds a face may be missing before its track (and id) ends (default: %(default)s)")
+    parser.add_argument("--every", type=positive_int, default=1,
+                        help="analyse every n-th frame (default: %(default)s)")
+    add_tracking_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_analyzer_options(parser)
     parser.set_defaults(run=run)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
 
 
 def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path | None, Path | None]]:
@@ -69,15 +61,17 @@ def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path
         videos = sorted(p for p in source.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
         if not videos:
             raise EmolibError(f"{source}: no videos in this folder ({', '.join(VIDEO_SUFFIXES)})")
-        folder = args.out or Path("emolib_output")
-        if folder.exists() and not folder.is_dir():
-            raise EmolibError(f"--out {folder} is a file; with a folder IN it must be a folder")
+        folder = output_folder(args.out or Path("emolib_output"))
         jobs = []
         for video in videos:
             stem = folder / video.relative_to(source).with_suffix("")
             jobs.append((video, stem.with_name(f"{stem.name}_annotated.mp4"), stem.with_name(f"{stem.name}.csv"),
                          stem.with_name(f"{stem.name}_timeline.png")))
     else:
+        from emolib.pipeline import IMAGE_SUFFIXES
+
+        if source.suffix.lower() in IMAGE_SUFFIXES:
+            raise EmolibError(f"{source} is an image, not a video; analyse pictures with `emolib image`")
         jobs = [(source, args.out, args.csv, args.plot)]
     outputs = [path for job in jobs for path in job[1:] if path is not None]
     for path in outputs:
@@ -91,7 +85,7 @@ def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path
 
 def run(args: argparse.Namespace) -> int:
     from emolib.timeline import plot_timeline
-    from emolib.video import DEFAULT_DETECT_EVERY, DEFAULT_DETECT_SIZE, VideoReader, analyze_video, summarize
+    from emolib.video import VideoReader, analyze_video, summarize
 
     jobs = plan_outputs(args)
     analyzer = None
@@ -102,9 +96,7 @@ def run(args: argparse.Namespace) -> int:
             analyzer = analyzer or make_analyzer(args)
             frames = analyze_video(
                 video, analyzer, out=out, every=args.every, progress=not args.no_progress, overwrite=args.overwrite,
-                detect_every=args.detect_every or DEFAULT_DETECT_EVERY,
-                detect_size=args.detect_size or DEFAULT_DETECT_SIZE,
-                smoothing=args.smoothing, smoothing_s=args.smoothing_s, max_age_s=args.max_age_s,
+                **tracking_options(args),
             )
             if csv is not None:
                 write_csv(frames, csv)

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emolib.cli.common import add_analyzer_options, make_analyzer, output_path
+from emolib.cli.common import add_analyzer_options, add_tracking_options, make_analyzer, output_path, tracking_options
 from emolib.errors import EmolibError
 
 WINDOW = "emolib webcam (q or Esc quits)"
@@ -37,13 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--record", type=Path, default=None, help="also save the annotated stream (.mp4, .avi)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --record file")
     parser.add_argument("--size", default="640x480", help="requested capture size WxH (default: %(default)s)")
-    parser.add_argument("--detect-every", type=int, default=2,
-                        help="run the face detector every n-th frame, tracking in between (default: %(default)s)")
-    parser.add_argument("--detect-size", type=int, default=320,
-                        help="longest side of the frame copy the detector sees (default: %(default)s)")
-    parser.add_argument("--smoothing", choices=("ema", "window", "none"), default="ema",
-                        help="temporal smoothing of each face's probabilities (default: %(default)s)")
-    parser.add_argument("--smoothing-s", type=float, default=0.3, help="smoothing time in seconds")
+    add_tracking_options(parser, detect_every=2, detect_size=320)
     add_analyzer_options(parser)
     parser.set_defaults(run=run)
 
@@ -60,26 +54,6 @@ def check_display() -> None:
                           "webcam window, or use the Jupyter webcam widget")
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise EmolibError("no display to show the webcam window on (DISPLAY is not set)")
-
-
-def open_camera(camera: int | str, *, size: tuple[int, int] | None = None) -> cv2.VideoCapture:
-    """An opened camera that has delivered a first frame, or :class:`EmolibError` saying why not."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our message replaces OpenCV's warnings
-    try:
-        capture = cv2.VideoCapture(camera)
-        if not capture.isOpened():
-            raise EmolibError(f"camera {camera} could not be opened (no camera there, no permission, or in use)")
-        if size is not None:
-            capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
-            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
-        ok, _ = capture.read()
-        if not ok:
-            capture.release()
-            raise EmolibError(f"camera {camera} opened but sent no picture")
-        return capture
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 class LatestFrameReader:
@@ -144,7 +118,7 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def run(args: argparse.Namespace) -> int:
     from emolib.draw import annotate, draw_fps
-    from emolib.video import VideoFileWriter, VideoTracker
+    from emolib.video import VideoFileWriter, VideoTracker, open_camera
 
     size = _parse_size(args.size)
     if args.record is not None:
@@ -154,8 +128,7 @@ def run(args: argparse.Namespace) -> int:
     capture = open_camera(args.camera, size=size)
     camera_fps = capture.get(cv2.CAP_PROP_FPS)
     camera_fps = camera_fps if 1 <= camera_fps <= 240 else 30.0
-    tracker = VideoTracker(analyzer, fps=camera_fps, detect_every=args.detect_every, detect_size=args.detect_size,
-                           smoothing=args.smoothing, smoothing_s=args.smoothing_s)
+    tracker = VideoTracker(analyzer, fps=camera_fps, **tracking_options(args))
     reader = LatestFrameReader(capture)
     writer: VideoFileWriter | None = None
     shown, fps, start = 0, 0.0, time.monotonic()

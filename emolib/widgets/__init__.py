@@ -9,6 +9,7 @@ annotated pictures, and exposes what it found as ``widget.results``: a DataFrame
 - :class:`WebcamWidget`: the browser's camera, live (needs https or localhost).
 - :class:`ConfusionExplorer`: the faces behind an evaluation's most confused class pairs.
 
+:mod:`emolib.widgets.server` holds an optional Jupyter Server setting that makes live widgets faster.
 Needs the ``lab`` extra: ``pip install "emolib[lab]"``.
 """
 

@@ -100,6 +100,7 @@ class ImageWidget(widgets.VBox):
         self.faces = [face for face in faces if face.score >= self.min_score.value]
         self.annotated = annotate(self.image, self.faces, show_bars=self.bars.value)
         self.picture.value = encode(self.annotated, ".png")
+        self.picture.width = str(self.annotated.shape[1])  # natural size (max_width keeps it inside the page)
         table = self.results
         self.table.value = table_html(table)
         found, (height, width) = len(self.faces), self.image.shape[:2]

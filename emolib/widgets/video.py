@@ -142,6 +142,7 @@ class VideoWidget(widgets.VBox):
             ok, image = self._capture.read()
             if ok and image is not None:
                 self.frame_view.value = encode(annotate(image, self.faces_at(frame)), ".jpg")
+                self.frame_view.width = str(image.shape[1])
         if self._figure is not None:
             for cursor in self._cursors:
                 cursor.set_xdata([time_s, time_s])

@@ -71,7 +71,7 @@ function render({ model, el }) {
   let timer = null;
   let destroyed = false;
   // Pacing: with requestVideoFrameCallback, send each camera frame at most once (no duplicates)
-  const pacing = "requestVideoFrameCallback" in HTMLVideoElement.prototype;
+  const pacing = model.get("pace") && "requestVideoFrameCallback" in HTMLVideoElement.prototype;
   let presented = 0;
   let lastSent = -1;
   let startedAt = 0;

@@ -64,12 +64,16 @@ class WebcamWidget(anywidget.AnyWidget):
 
     Browsers give the camera only to secure pages: ``https://`` or ``http://localhost`` / ``127.0.0.1``.
     For a remote kernel, reach Jupyter through https or an SSH tunnel (``ssh -L 8888:localhost:8888 host``).
-    Camera refused or missing: the widget says so in a message, no traceback.
+    Camera refused or missing: the widget says so in a message, no traceback. For the full frame rate, start
+    Jupyter with :class:`emolib.widgets.server.NoDelayWebsocketConnection` (its docstring says how): the
+    stock server delays small messages (Nagle), which caps the round trips near 25 per second.
 
     Traits: ``running`` (start/stop), ``source`` ("browser" or "kernel"), ``camera`` (device id chosen),
     ``cameras`` (the browser's list), ``width`` (analysed frame width), ``frame_format`` ("jpeg" or "gray"),
-    ``max_in_flight``, ``mirror``, ``show_bars``; read-only from the browser: ``fps`` (round trips per
-    second), ``faces`` (faces in the latest frame); ``error`` (the latest problem, "" when none).
+    ``max_in_flight`` (frames on their way at once: 2 hides the round trip, 1 halves the rate), ``pace`` (send
+    each camera frame at most once; False sends as fast as answers come, repeating frames), ``mirror``,
+    ``show_bars``; set by the browser: ``fps`` (round trips per second), ``faces`` (faces in the latest
+    frame); ``error`` (the latest problem, "" when none).
     """
 
     _esm = _HERE / "webcam.js"
@@ -83,6 +87,7 @@ class WebcamWidget(anywidget.AnyWidget):
     frame_format = traitlets.Enum(("jpeg", "gray"), "jpeg").tag(sync=True)
     jpeg_quality = traitlets.Float(0.7).tag(sync=True)
     max_in_flight = traitlets.Int(2).tag(sync=True)
+    pace = traitlets.Bool(True).tag(sync=True)
     mirror = traitlets.Bool(True).tag(sync=True)
     show_bars = traitlets.Bool(True).tag(sync=True)
     fps = traitlets.Float(0.0).tag(sync=True)
@@ -173,7 +178,8 @@ class WebcamWidget(anywidget.AnyWidget):
         self._stop_kernel_camera()
         capture = None if self.kernel_camera is None else open_capture(self.kernel_camera)
         if capture is None:
-            where = "" if self.kernel_camera is None else f" The kernel's machine has no camera {self.kernel_camera!r}."
+            camera = self.kernel_camera
+            where = "" if camera is None else f" The kernel's machine has no camera {camera!r} either."
             self.error = (reason + where).strip() or "No camera available."
             self.send({"type": "error", "view": view, "message": self.error})
             return

@@ -1,0 +1,27 @@
+"""Faster kernel websockets for live widgets: Jupyter Server's kernel connection with TCP_NODELAY set.
+
+Jupyter Server leaves Nagle's algorithm on for kernel websockets, so a small message that follows another
+one can wait for the browser's delayed ACK (up to ~40 ms). A live widget answering every camera frame
+feels that: the webcam widget's round trip drops when the server sends each message at once. Start
+JupyterLab or Notebook 7 with::
+
+    jupyter lab --ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection
+
+(or set ``c.ServerApp.kernel_websocket_connection_class`` in ``jupyter_server_config.py``). Optional: the
+widgets work without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+
+class NoDelayWebsocketConnection(ZMQChannelsWebsocketConnection):
+    """Jupyter Server's ZMQ <-> websocket kernel connection, sending small messages without delay."""
+
+    async def connect(self) -> Any:
+        """Turn Nagle's algorithm off on this websocket, then connect as usual."""
+        self.websocket_handler.set_nodelay(True)
+        return await super().connect()
