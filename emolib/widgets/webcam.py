@@ -134,7 +134,10 @@ class WebcamWidget(anywidget.AnyWidget):
             frame = decode_frame(content, buffers)
         except EmolibError as error:
             return {**reply, "error": str(error)}
-        return {**reply, **self.analyze(frame)}
+        try:
+            return {**reply, **self.analyze(frame)}
+        except Exception as error:  # noqa: BLE001 - a live stream must survive one bad frame
+            return {**reply, "error": f"frame not analysed: {type(error).__name__}: {error}"}
 
     def analyze(self, frame_bgr: np.ndarray) -> dict[str, Any]:
         """Track and classify one live (H, W, 3) uint8 BGR frame: ``{"faces": [...], "ms": ...}``. Thread-safe."""
