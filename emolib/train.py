@@ -7,6 +7,8 @@ Train on ``Training``, select the best epoch on ``PublicTest``; ``PrivateTest`` 
     OUT/last.keras     weights after the latest epoch
     OUT/log.csv        one row per epoch (loss, accuracy, val_loss, val_accuracy, learning_rate)
     OUT/config.json    the settings, so `emolib train --out OUT` resumes the same run
+    OUT/averaged.keras weights averaged over the last ``average_last`` epochs (SWA-style), when asked for
+    OUT/epochs/        per-epoch weights of those last epochs, from which averaged.keras is made
     OUT/backup/        Keras BackupAndRestore state: an interrupted run resumes from its last epoch
 """
 
@@ -45,6 +47,9 @@ class TrainConfig:
         }
     )
     arch_options: dict[str, Any] = field(default_factory=dict)
+    #: Average the weights of this many final epochs into ``averaged.keras`` (0: off). Weight averaging
+    #: (stochastic weight averaging, Izmailov et al. 2018) lands in a flatter minimum than any single epoch.
+    average_last: int = 0
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TrainConfig:
@@ -170,9 +175,18 @@ def fit(
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
         keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience, restore_best_weights=True),
     ]
+    if config.average_last:
+        first = max(0, config.epochs - config.average_last)
+        (out / "epochs").mkdir(exist_ok=True)
+
+        def save_epoch(epoch: int, logs: dict | None = None) -> None:
+            if epoch >= first:
+                model.save_weights(out / "epochs" / f"epoch_{epoch + 1:03d}.weights.h5")
+
+        standard.append(keras.callbacks.LambdaCallback(on_epoch_end=save_epoch))
     augment = augmentation(config.augment, config.seed)
     erase = float(config.augment.get("erase", 0.0))
-    return model.fit(
+    history = model.fit(
         make_dataset(train, batch_size=config.batch_size, training=True, augment=augment, seed=config.seed,
                      erase=erase),
         validation_data=None if validation is None else make_dataset(validation, batch_size=256, training=False),
@@ -181,3 +195,23 @@ def fit(
         callbacks=standard + list(callbacks or []),
         verbose=verbose,
     )
+    if config.average_last:
+        files = sorted((out / "epochs").glob("epoch_*.weights.h5"))[-config.average_last:]
+        if files:
+            average_weights(model, files).save(out / "averaged.keras")
+    return history
+
+
+def average_weights(model: Any, weight_files: list[Path]) -> Any:
+    """``model`` with the element-wise mean of the weights in ``weight_files`` (same architecture).
+
+    Batch-norm statistics are averaged too, an approximation that holds when the epochs are close, as at
+    the end of a cosine schedule.
+    """
+    total = None
+    for file in weight_files:
+        model.load_weights(file)
+        weights = model.get_weights()
+        total = weights if total is None else [t + w for t, w in zip(total, weights)]
+    model.set_weights([t / len(weight_files) for t in total])
+    return model

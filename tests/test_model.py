@@ -58,8 +58,9 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     resumed = fit(data, tmp_path / "run", None, verbose=0)  # settings come from run/config.json
     assert len(resumed.history["loss"]) == 1, "an interrupted run resumes at the unfinished epoch"
     assert (tmp_path / "run" / "best.keras").is_file()
-    config.epochs = 3
+    config.epochs, config.average_last = 3, 2
     extended = fit(data, tmp_path / "run", config, verbose=0)
+    assert (tmp_path / "run" / "averaged.keras").is_file(), "average_last writes the averaged weights"
     assert len(extended.history["loss"]) == 1, "a finished run asked for more epochs runs only the new ones"
     assert len((tmp_path / "run" / "log.csv").read_text().splitlines()) == 1 + 3
 
@@ -74,3 +75,18 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
 
     with pytest.raises(EmolibError, match="exists"):
         to_tflite(model, out)
+
+
+def test_average_weights(tmp_path: Path) -> None:
+    from emolib.train import average_weights
+
+    model = build_model("mini_xception")
+    first = [np.zeros_like(w) for w in model.get_weights()]
+    second = [np.full_like(w, 2.0) for w in model.get_weights()]
+    files = []
+    for index, weights in enumerate((first, second)):
+        model.set_weights(weights)
+        files.append(tmp_path / f"e{index}.weights.h5")
+        model.save_weights(files[-1])
+    averaged = average_weights(model, files).get_weights()
+    assert all(np.allclose(w, 1.0) for w in averaged)

@@ -21,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default: 80)")
     parser.add_argument("--batch-size", type=positive_int, default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--average-last", type=positive_int, default=None,
+                        help="also write averaged.keras: the weights averaged over the last N epochs (SWA)")
     parser.add_argument("--limit", type=positive_int, default=None,
                         help="use only the first N faces of each split (quick runs)")
     parser.add_argument("--out", type=Path, default=Path("runs/mini_xception"),
@@ -41,13 +43,14 @@ def run(args: argparse.Namespace) -> int:
     saved = args.out / "config.json"
     config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
-                         ("learning_rate", args.learning_rate)):
+                         ("learning_rate", args.learning_rate), ("average_last", args.average_last)):
         if value is not None:
             setattr(config, field, value)
     if saved.is_file():
         print(f"resuming the run in {args.out} (settings from {saved})")
     history = fit(data, args.out, config, verbose=2)
     best = max(history.history.get("val_accuracy", history.history["accuracy"]))
+    weights = args.out / ("averaged.keras" if config.average_last else "best.keras")
     print(f"best {'PublicTest' if 'val_accuracy' in history.history else 'training'} accuracy {best:.2%}; "
-          f"weights: {args.out / 'best.keras'}; export with: emolib export {args.out / 'best.keras'}")
+          f"weights: {weights}; export with: emolib export {weights}")
     return 0
