@@ -34,6 +34,8 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_inference.py
 	$(PY) benchmarks/bench_detectors.py
+	$(PY) benchmarks/bench_video.py
+	$(PY) benchmarks/bench_batch.py
 
 clean-venv:
 	rm -rf $(VENV)
