@@ -132,12 +132,17 @@ class Analyzer:
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """A (H, W, 3) uint8 BGR image from a file, or :class:`EmolibError` naming what is wrong with it."""
     path = require_file(path, "an image")
-    data = np.fromfile(path, np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return decode_image(np.fromfile(path, np.uint8), name=str(path))
+
+
+def decode_image(data: bytes | memoryview | np.ndarray, *, name: str = "the data") -> np.ndarray:
+    """A (H, W, 3) uint8 BGR image from encoded bytes (PNG, JPEG, ...), e.g. an upload, or :class:`EmolibError`."""
+    encoded = np.frombuffer(data, np.uint8)
+    image = cv2.imdecode(encoded, cv2.IMREAD_COLOR)
     if image is None:
-        raise EmolibError(f"{path} is not a readable image")
-    if _truncated_jpeg(data.tobytes()):
-        raise EmolibError(f"{path} is a truncated JPEG (no end-of-image marker)")
+        raise EmolibError(f"{name} is not a readable image")
+    if _truncated_jpeg(encoded.tobytes()):
+        raise EmolibError(f"{name} is a truncated JPEG (no end-of-image marker)")
     return image
 
 

@@ -134,7 +134,7 @@ def test_webcam_falls_back_to_the_kernel_camera(monkeypatch: pytest.MonkeyPatch,
         def release(self) -> None:
             pass
 
-    monkeypatch.setattr(webcam_module, "open_capture", lambda source: FakeCapture())
+    monkeypatch.setattr(webcam_module, "open_camera", lambda source: FakeCapture())
     widget = WebcamWidget(kernel_camera=0)
     sent: list[tuple[dict, list | None]] = []
     done = threading.Event()

@@ -52,14 +52,6 @@ def encode(image_bgr: np.ndarray, suffix: str = ".png", quality: int = 85) -> by
     return data.tobytes()
 
 
-def decode(data: bytes | memoryview) -> np.ndarray:
-    """Image file bytes (PNG, JPEG, ...) as a (H, W, 3) uint8 BGR array, or :class:`EmolibError`."""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise EmolibError("not a readable image")
-    return image
-
-
 def emoji_data_urls() -> dict[str, str]:
     """Class name -> ``data:image/png;base64,...`` of the bundled emoji; empty when they are not installed."""
     try:

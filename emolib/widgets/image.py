@@ -12,8 +12,8 @@ import pandas as pd
 from emolib.detect import make_detector
 from emolib.draw import annotate
 from emolib.errors import EmolibError
-from emolib.pipeline import Analyzer, FaceResult, read_image
-from emolib.widgets._common import DETECTOR_CHOICES, decode, encode, face_rows, results_table, table_html
+from emolib.pipeline import Analyzer, FaceResult, decode_image, read_image
+from emolib.widgets._common import DETECTOR_CHOICES, encode, face_rows, results_table, table_html
 
 #: Detector options the score slider sets, by detector name (others are filtered after detection).
 _SCORE_OPTION = {"yunet": "score_threshold"}
@@ -76,7 +76,7 @@ class ImageWidget(widgets.VBox):
             if isinstance(source, np.ndarray):
                 image = source
             elif isinstance(source, bytes | bytearray | memoryview):
-                image = decode(source)
+                image = decode_image(source, name="the upload")
             else:
                 if not str(source).strip():
                     raise EmolibError("type the path of an image first")

@@ -25,7 +25,7 @@ import traitlets
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.pipeline import Analyzer
-from emolib.video import VideoTracker
+from emolib.video import VideoTracker, open_camera
 from emolib.widgets._common import css_colors, emoji_data_urls, encode, face_rows, results_table
 
 _HERE = Path(__file__).parent
@@ -179,7 +179,12 @@ class WebcamWidget(anywidget.AnyWidget):
 
     def _start_kernel_camera(self, view: str | None, reason: str) -> None:
         self._stop_kernel_camera()
-        capture = None if self.kernel_camera is None else open_capture(self.kernel_camera)
+        capture = None
+        if self.kernel_camera is not None:
+            try:
+                capture = open_camera(self.kernel_camera)
+            except EmolibError:
+                capture = None
         if capture is None:
             camera = self.kernel_camera
             where = "" if camera is None else f" The kernel's machine has no camera {camera!r} either."
@@ -223,20 +228,6 @@ def decode_frame(content: dict[str, Any], buffers: list[bytes | memoryview]) -> 
     if frame is None:
         raise EmolibError("frame is not a readable JPEG")
     return frame
-
-
-def open_capture(source: int | str) -> cv2.VideoCapture | None:
-    """An open ``cv2.VideoCapture`` of ``source`` (camera index or URL), or None, without OpenCV's warnings."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        capture = cv2.VideoCapture(source)
-        if capture.isOpened():
-            return capture
-        capture.release()
-        return None
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 class _KernelCamera:
