@@ -24,9 +24,9 @@ class ImageWidget(widgets.VBox):
 
     >>> widget = ImageWidget("group.jpg")     # display it; widget.results is the table shown
 
-    ``source``: an image to start with (path, file bytes, or (H, W, 3) uint8 BGR array). ``analyzer``: its
-    classifier is reused when the detector changes. ``min_score``: least detector confidence shown;
-    ``min_face``: least face side in pixels.
+    ``source``: an image to start with (path, file bytes, or (H, W, 3) uint8 BGR array). ``analyzer``: used as
+    given (its detector too) until the detector controls change; its classifier is always reused.
+    ``min_score``: least detector confidence shown; ``min_face``: least face side in pixels.
     """
 
     def __init__(self, source: str | os.PathLike | bytes | np.ndarray | None = None, *,
@@ -61,7 +61,8 @@ class ImageWidget(widgets.VBox):
         self.min_score.observe(self._on_detector, "value")
         for control in (self.min_face, self.bars):
             control.observe(lambda _: self.refresh(), "value")
-        self._on_detector()
+        if analyzer is None:
+            self._on_detector()  # a given analyzer keeps its detector until the dropdown changes
         if source is not None:
             self.analyze(source)
 
