@@ -68,7 +68,7 @@ class YuNetDetector:
         detections = []
         for face in [] if faces is None else faces:
             values = face[:14] / scale
-            box = _clip_box(values[:4], width, height)
+            box = clip_box(values, width, height)
             if box is not None:
                 marks = tuple((float(values[i]), float(values[i + 1])) for i in range(4, 14, 2))
                 detections.append(Detection(box, float(face[14]), marks))
@@ -100,7 +100,7 @@ class HaarDetector:
         )
         detections = []
         for box, weight in zip(boxes, np.ravel(weights) if len(boxes) else []):
-            clipped = _clip_box(np.asarray(box, float) / scale, width, height)
+            clipped = clip_box(np.asarray(box, float) / scale, width, height)
             if clipped is not None:
                 # Squash the cascade's stage margin into 0-1 so scores read like YuNet's confidences.
                 detections.append(Detection(clipped, float(1 / (1 + np.exp(-weight)))))
@@ -129,12 +129,15 @@ def _check_bgr(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def _clip_box(values: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
-    x0, y0 = max(0.0, float(values[0])), max(0.0, float(values[1]))
-    x1, y1 = min(float(width), float(values[0] + values[2])), min(float(height), float(values[1] + values[3]))
-    if x1 - x0 < 2 or y1 - y0 < 2:
+def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> tuple[int, int, int, int] | None:
+    """An (x, y, w, h) box rounded and clipped to a ``width`` x ``height`` frame, or None when less than
+    ``min_side`` pixels of it are left in either direction."""
+    x, y, w, h = (float(v) for v in box[:4])
+    x0, y0 = max(0, round(x)), max(0, round(y))
+    x1, y1 = min(width, round(x + w)), min(height, round(y + h))
+    if x1 - x0 < min_side or y1 - y0 < min_side:
         return None
-    return round(x0), round(y0), round(x1 - x0), round(y1 - y0)
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def crop_faces(image_bgr: np.ndarray, boxes: list[tuple[int, int, int, int]], *, margin: float = 0.15) -> np.ndarray:

@@ -112,7 +112,8 @@ def evaluate(data: FerData, model: Any = None, *, split: str | None = "PrivateTe
     subset = data.split(split) if split else data
     predictor = load_classifier(model)
     probabilities = predict_in_batches(predictor, subset.images)
-    label = name or str(getattr(predictor, "path", None) and Path(predictor.path).name or model or "default")
+    path = getattr(predictor, "path", None)
+    label = name or (Path(path).name if path is not None else str(model or "default"))
     return Evaluation(label, split or "all", subset.labels, probabilities, subset.images if keep_images else None)
 
 

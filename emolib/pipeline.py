@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from emolib.classify import EmotionClassifier, load_classifier
-from emolib.detect import FaceDetector, crop_faces, make_detector
+from emolib.detect import Detection, FaceDetector, clip_box, crop_faces, make_detector
 from emolib.errors import EmolibError, require_file
 from emolib.labels import CLASSES
 
@@ -82,10 +82,32 @@ class Analyzer:
         self.margin = margin
         self.min_face = min_face
 
+    def detect(self, image_bgr: np.ndarray, *, max_side: int | None = None) -> list[Detection]:
+        """Faces of at least ``min_face`` pixels in a (H, W, 3) uint8 BGR image, largest first.
+
+        ``max_side``: detect on a copy scaled down to this longest side (faster on large frames; boxes and
+        landmarks come back in full-image pixels).
+        """
+        height, width = image_bgr.shape[:2]
+        scale = 1.0 if max_side is None else min(1.0, max_side / max(height, width))
+        small = image_bgr
+        if scale < 1.0:
+            small = cv2.resize(image_bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        detections = []
+        for found in self.detector.detect(small):
+            box = found.box if scale == 1.0 else clip_box(np.asarray(found.box, float) / scale, width, height)
+            if box is None or min(box[2:]) < self.min_face:
+                continue
+            marks = found.landmarks
+            if marks is not None and scale != 1.0:
+                marks = tuple((x / scale, y / scale) for x, y in marks)
+            detections.append(Detection(box, found.score, marks))
+        detections.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
+        return detections
+
     def analyze(self, image_bgr: np.ndarray) -> list[FaceResult]:
         """Every face found in a (H, W, 3) uint8 BGR image, largest first."""
-        detections = [d for d in self.detector.detect(image_bgr) if min(d.box[2:]) >= self.min_face]
-        detections.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
+        detections = self.detect(image_bgr)
         return self.classify_boxes(image_bgr, [d.box for d in detections], [d.score for d in detections],
                                    [d.landmarks for d in detections])
 
@@ -105,11 +127,6 @@ class Analyzer:
         return [FaceResult(tuple(int(v) for v in box), p, float(s), None, m)
                 for box, p, s, m in zip(boxes, probabilities, scores, landmarks)]
 
-    def analyze_file(self, path: str | os.PathLike) -> tuple[np.ndarray, list[FaceResult]]:
-        """Read an image file and analyse it; returns (image_bgr, results)."""
-        image = read_image(path)
-        return image, self.analyze(image)
-
     def analyze_video(self, path: str | os.PathLike, **options: Any) -> Any:
         """Track and classify the faces of a video file with this analyzer: a per-frame pandas DataFrame.
 
@@ -127,6 +144,7 @@ class Analyzer:
         from emolib.video import iter_video
 
         return iter_video(source, self, **options)
+
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:

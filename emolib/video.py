@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from emolib.detect import Detection
+from emolib.detect import clip_box
 from emolib.errors import EmolibError, require_file
 from emolib.labels import CLASSES
 from emolib.pipeline import FaceResult
@@ -140,7 +140,7 @@ class VideoTracker:
             detect = self._last_detect is None or frame_index - self._last_detect >= self.detect_every
             if detect:
                 self._last_detect = frame_index
-                detections = self._detect(frame_bgr)
+                detections = self.analyzer.detect(frame_bgr, max_side=self.detect_size)
                 boxes = [d.box for d in detections]
                 tracks = self.tracker.update(boxes, frame_index)
                 scores = [d.score for d in detections]
@@ -150,7 +150,7 @@ class VideoTracker:
                 height, width = frame_bgr.shape[:2]
                 tracks, boxes = [], []
                 for track in self.tracker.predict(frame_index):
-                    box = _clip_box(track.box, width, height)
+                    box = clip_box(track.box, width, height, min_side=8)
                     if box is not None:
                         tracks.append(track)
                         boxes.append(box)
@@ -164,33 +164,6 @@ class VideoTracker:
             ]
         faces.sort(key=lambda face: face.face_id)
         return faces
-
-    def _detect(self, frame_bgr: np.ndarray) -> list[Detection]:
-        """The analyzer's detections on a copy scaled to ``detect_size``, in full-frame pixels, largest first."""
-        height, width = frame_bgr.shape[:2]
-        scale = 1.0 if self.detect_size is None else min(1.0, self.detect_size / max(height, width))
-        small = frame_bgr
-        if scale < 1.0:
-            small = cv2.resize(frame_bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        detections = []
-        for d in self.analyzer.detector.detect(small):
-            box = _clip_box(np.asarray(d.box, float) / scale, width, height)
-            if box is None or min(box[2:]) < self.analyzer.min_face:
-                continue
-            marks = None if d.landmarks is None else tuple((x / scale, y / scale) for x, y in d.landmarks)
-            detections.append(Detection(box, d.score, marks))
-        detections.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
-        return detections
-
-
-def _clip_box(box: Any, width: int, height: int, *, min_side: int = 8) -> tuple[int, int, int, int] | None:
-    """An (x, y, w, h) box rounded and clipped to the frame, or None when too little of it is left."""
-    x, y, w, h = (float(v) for v in box)
-    x0, y0 = max(0, round(x)), max(0, round(y))
-    x1, y1 = min(width, round(x + w)), min(height, round(y + h))
-    if x1 - x0 < min_side or y1 - y0 < min_side:
-        return None
-    return x0, y0, x1 - x0, y1 - y0
 
 
 class VideoReader:
