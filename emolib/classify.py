@@ -146,9 +146,14 @@ def _arch_from_name(name: str) -> str:
 
 
 def load_classifier(model: object = None) -> EmotionClassifier | KerasEmotionClassifier:
-    """A classifier from an object with ``predict``, None (bundled), a bundled name, or a .tflite/.keras path."""
+    """A classifier from an object with ``predict``, None (bundled), a bundled name, a .tflite/.keras path,
+    or a peer package's model name (``fer``, ``fer-flip``: see :mod:`emolib.peers`)."""
     if hasattr(model, "predict"):
         return model  # type: ignore[return-value]
+    from emolib.peers import PEER_MODELS, load_peer
+
+    if model in PEER_MODELS and not Path(str(model)).exists():
+        return load_peer(str(model))  # type: ignore[return-value]
     if model is not None and str(model).endswith((".keras", ".h5")):
         return KerasEmotionClassifier(model)  # type: ignore[arg-type]
     return EmotionClassifier(model)  # type: ignore[arg-type]

@@ -113,7 +113,9 @@ def evaluate(data: FerData, model: Any = None, *, split: str | None = "PrivateTe
     predictor = load_classifier(model)
     probabilities = predict_in_batches(predictor, subset.images)
     path = getattr(predictor, "path", None)
-    label = name or (Path(path).name if path is not None else str(model or "default"))
+    label = name or getattr(predictor, "name", None)
+    if label is None:
+        label = Path(path).name if path is not None else str(model or "default")
     return Evaluation(label, split or "all", subset.labels, probabilities, subset.images if keep_images else None)
 
 

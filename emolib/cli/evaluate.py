@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="FER2013 CSV (.csv/.csv.gz) or image-folder tree (default: found in data/ or ../shared)")
     parser.add_argument("--split", default="PrivateTest", choices=["Training", "PublicTest", "PrivateTest"])
     parser.add_argument("--model", action="append", default=None,
-                        help="bundled name, .tflite or .keras path; repeat to compare (default: bundled model)")
+                        help="bundled name, .tflite or .keras path, or fer / fer-flip (the fer package's model, if "
+                             "installed); repeat to compare (default: bundled model)")
     parser.add_argument("--out", type=Path, default=Path("emolib_output/evaluation"),
                         help="folder for the confusion matrix PNG, per-class CSV and summary JSON")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     models = [load_classifier(model) for model in args.model or [None]]
     outputs = []  # every output is checked before the first (slow) evaluation
     for model in models:
-        stem = Path(model.path).stem
+        stem = getattr(model, "name", None) or Path(model.path).stem
         outputs.append((output_path(args.out / f"confusion_{stem}_{args.split}.png", args.overwrite),
                         output_path(args.out / f"per_class_{stem}_{args.split}.csv", args.overwrite)))
     summary_file = output_path(args.out / f"summary_{args.split}.json", args.overwrite)
