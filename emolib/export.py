@@ -40,22 +40,31 @@ def load_keras_model(path: str | os.PathLike) -> Any:
 
 
 def to_tflite(model: Any, out: str | os.PathLike, *, flip_tta: bool = True, overwrite: bool = False) -> Path:
-    """Write ``model`` as a float32 ``.tflite`` taking (N, 48, 48, 1) pixels 0-255.
+    """Write ``model`` (or the mean of a list of models: an ensemble) as a float32 ``.tflite``.
 
-    ``flip_tta`` folds horizontal-flip test-time augmentation into the file: it returns the mean of the
-    probabilities of each face and its mirror image, so every runtime gets the gain for free.
+    The file takes (N, 48, 48, 1) pixels 0-255 and returns (N, 7) probabilities. ``flip_tta`` folds
+    horizontal-flip test-time augmentation in: the mean over each face and its mirror image, so every runtime
+    gets the gain for free. A list of models becomes one file returning the mean of their probabilities.
     """
     out = Path(out)
     if out.exists() and not overwrite:
         raise EmolibError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
+    import keras
     import tensorflow as tf
 
-    if flip_tta:
-        import keras
-
+    members = list(model) if isinstance(model, list | tuple) else [model]
+    if flip_tta or len(members) > 1:
         faces = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="face")
-        mirrored = keras.layers.Lambda(lambda images: keras.ops.flip(images, axis=2), name="mirror")(faces)
-        model = keras.Model(faces, keras.layers.Average(name="flip_tta")([model(faces), model(mirrored)]))
+        views = [faces]
+        if flip_tta:
+            views.append(keras.layers.Lambda(lambda images: keras.ops.flip(images, axis=2), name="mirror")(faces))
+        outputs = []
+        for index, member in enumerate(members):
+            if len(members) > 1:
+                member.name = f"member_{index}_{member.name}"  # nested models need distinct names
+            outputs += [member(view) for view in views]
+        averaged = keras.layers.Average(name="flip_tta" if len(members) == 1 else "ensemble")(outputs)
+        model = keras.Model(faces, averaged)
     # from_keras_model keeps the weights; a hand-made concrete function loses them under Keras 3.
     payload = tf.lite.TFLiteConverter.from_keras_model(model).convert()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -76,6 +76,16 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     with pytest.raises(EmolibError, match="exists"):
         to_tflite(model, out)
 
+    # two models exported by the CLI as one ensemble file: the mean of both models' flip-averaged outputs
+    from emolib.cli import main
+
+    best = load_keras_model(tmp_path / "run" / "best.keras")
+    assert main(["export", str(tmp_path / "run" / "last.keras"), str(tmp_path / "run" / "best.keras")]) == 0
+    ensemble = EmotionClassifier(tmp_path / "run" / "last_ensemble.tflite").predict(faces)
+    best_side = (np.asarray(best(faces[..., None].astype(np.float32)))
+                 + np.asarray(best(faces[:, :, ::-1, None].astype(np.float32)))) / 2
+    np.testing.assert_allclose(ensemble, (keras_side + best_side) / 2, atol=1e-4)
+
 
 def test_average_weights(tmp_path: Path) -> None:
     from emolib.train import average_weights
