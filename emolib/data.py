@@ -7,6 +7,7 @@ A malformed input raises :class:`emolib.errors.EmolibError` with one line that n
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import os
@@ -36,6 +37,8 @@ class FerData:
     images: np.ndarray  # (N, 48, 48) uint8
     labels: np.ndarray  # (N,) int64, index into CLASSES
     usage: np.ndarray  # (N,) str
+    #: optional (N, 7) float32 training targets (FERPlus vote shares, a teacher's probabilities); None: one-hot
+    targets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -48,7 +51,16 @@ class FerData:
 
     def select(self, rows: np.ndarray | slice) -> FerData:
         """A subset by boolean mask, index array or slice."""
-        return FerData(self.images[rows], self.labels[rows], self.usage[rows])
+        targets = None if self.targets is None else self.targets[rows]
+        return FerData(self.images[rows], self.labels[rows], self.usage[rows], targets)
+
+    def with_targets(self, targets: np.ndarray | None) -> FerData:
+        """The same faces with (N, 7) soft training targets (None: back to one-hot labels)."""
+        if targets is not None:
+            targets = np.asarray(targets, np.float32)
+            if targets.shape != (len(self), len(CLASSES)):
+                raise EmolibError(f"targets must be shaped ({len(self)}, {len(CLASSES)}), got {targets.shape}")
+        return dataclasses.replace(self, targets=targets)
 
     def counts(self) -> pd.DataFrame:
         """Faces per class (rows) and split (columns)."""
@@ -220,6 +232,26 @@ def ferplus_soft_labels(votes: pd.DataFrame) -> np.ndarray:
     counts = counts.to_numpy(np.float32)
     totals = counts.sum(axis=1, keepdims=True)
     return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+
+
+def with_ferplus(data: FerData, path: str | os.PathLike, *, labels: str = "soft") -> FerData:
+    """FER2013 ``data`` (all rows, in CSV order) with FERPlus labels from ``fer2013new.csv`` at ``path``.
+
+    ``labels="soft"``: vote shares become the training targets (rows without a vote for the seven classes
+    keep their FER2013 label). ``labels="majority"``: the majority-vote class replaces the label and rows
+    without one (contempt, unknown, not a face, ties) are dropped, as FERPlus test accuracy is reported.
+    """
+    votes = load_ferplus(path, n_rows=len(data))
+    if labels == "soft":
+        soft = ferplus_soft_labels(votes)
+        empty = soft.sum(axis=1) == 0
+        soft[empty] = np.eye(len(CLASSES), dtype=np.float32)[data.labels[empty]]
+        return data.with_targets(soft)
+    if labels == "majority":
+        majority = ferplus_majority_labels(votes)
+        keep = majority >= 0
+        return FerData(data.images[keep], majority[keep], data.usage[keep])
+    raise EmolibError(f"labels must be 'soft' or 'majority', not {labels!r}")
 
 
 def ferplus_majority_labels(votes: pd.DataFrame) -> np.ndarray:

@@ -63,7 +63,8 @@ class Evaluation:
     def macro_f1(self) -> float:
         from sklearn.metrics import f1_score
 
-        return float(f1_score(self.labels, self.predictions, average="macro", labels=range(len(CLASSES))))
+        return float(f1_score(self.labels, self.predictions, average="macro", labels=range(len(CLASSES)),
+                              zero_division=0))
 
     @property
     def ece(self) -> float:

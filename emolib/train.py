@@ -50,6 +50,12 @@ class TrainConfig:
     #: Average the weights of this many final epochs into ``averaged.keras`` (0: off). Weight averaging
     #: (stochastic weight averaging, Izmailov et al. 2018) lands in a flatter minimum than any single epoch.
     average_last: int = 0
+    #: FERPlus votes file (``fer2013new.csv``): train on its vote shares instead of the FER2013 labels.
+    ferplus: str = ""
+    #: Teacher models (anything :func:`emolib.classify.load_classifier` takes): knowledge distillation. Their
+    #: mean probabilities on each training face are mixed into the targets with weight ``teacher_weight``.
+    teacher: list[str] = field(default_factory=list)
+    teacher_weight: float = 0.5
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TrainConfig:
@@ -82,12 +88,15 @@ def augmentation(options: dict[str, float], seed: int) -> Any:
 def make_dataset(
     data: FerData, *, batch_size: int, training: bool, augment: Any = None, seed: int = 1, erase: float = 0.0
 ) -> Any:
-    """A ``tf.data.Dataset`` of (float32 (B, 48, 48, 1) pixels 0-255, one-hot (B, 7) labels)."""
+    """A ``tf.data.Dataset`` of (float32 (B, 48, 48, 1) pixels 0-255, (B, 7) targets).
+
+    The targets are ``data.targets`` when set (soft labels), else the one-hot labels.
+    """
     import tensorflow as tf
 
     images = data.images[..., None].astype(np.float32)
-    onehot = np.eye(len(CLASSES), dtype=np.float32)[data.labels]
-    dataset = tf.data.Dataset.from_tensor_slices((images, onehot))
+    targets = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
+    dataset = tf.data.Dataset.from_tensor_slices((images, targets))
     if training:
         dataset = dataset.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=training)
@@ -97,6 +106,26 @@ def make_dataset(
     if training and erase:
         dataset = dataset.map(lambda x, y: (_random_erase(x, erase, seed), y), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def training_targets(data: FerData, config: TrainConfig) -> FerData:
+    """``data`` with the targets ``config`` asks for: FERPlus vote shares and/or a teacher's probabilities.
+
+    ``config.ferplus`` needs ``data`` to be the whole FER2013 CSV in file order (the votes join by row).
+    Teachers (with their flip averaging, if built in) run once over every face before training starts.
+    """
+    from emolib.data import with_ferplus
+
+    if config.ferplus:
+        data = with_ferplus(data, config.ferplus)
+    if config.teacher:
+        from emolib.classify import load_classifier
+        from emolib.evaluate import predict_in_batches
+
+        hard = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
+        taught = np.mean([predict_in_batches(load_classifier(t), data.images) for t in config.teacher], axis=0)
+        data = data.with_targets((1 - config.teacher_weight) * hard + config.teacher_weight * taught)
+    return data
 
 
 def _random_erase(images: Any, probability: float, seed: int) -> Any:
@@ -129,7 +158,8 @@ def fit(
     Rerunning with the same ``out`` resumes: an interrupted run continues from its last finished epoch
     (BackupAndRestore, optimizer state included); a finished run asked for more epochs continues from
     ``last.keras`` (with a fresh optimizer). ``callbacks`` are added to the standard ones (e.g. live plots).
-    Returns the Keras ``History``; the best weights are in ``out/best.keras``.
+    Soft targets (``config.ferplus``, ``config.teacher``) are made by :func:`training_targets` unless
+    ``data.targets`` is already set. Returns the Keras ``History``; the best weights are in ``out/best.keras``.
     """
     import keras
 
@@ -142,6 +172,8 @@ def fit(
         config = TrainConfig.load(config_file) if config_file.is_file() else TrainConfig()
     config_file.write_text(json.dumps(dataclasses.asdict(config), indent=2))
     keras.utils.set_random_seed(config.seed)
+    if data.targets is None and (config.ferplus or config.teacher):
+        data = training_targets(data, config)
     if not (data.usage == "Training").any():
         raise EmolibError("the data has no Training rows to train on")
     train = data.split("Training")

@@ -145,12 +145,39 @@ def test_evaluate_checks_every_output_first(fer_csv: Path, tmp_path: Path, capsy
     assert json.loads((out / "summary_PrivateTest.json").read_text())[0]["faces"] == 21
 
 
+def test_evaluate_against_ferplus_majority_labels(fer_csv: Path, tmp_path: Path) -> None:
+    from emolib.labels import FERPLUS_COLUMNS
+
+    rows = len(fer_csv.read_text().splitlines()) - 1
+    votes = ["Usage,Image name," + ",".join(FERPLUS_COLUMNS)]
+    votes += [f"x,f{i}.png," + ("0,0,0,0,0,0,0,0,0,10" if i % 3 == 0 else "0,10,0,0,0,0,0,0,0,0") for i in range(rows)]
+    (tmp_path / "fer2013new.csv").write_text("\n".join(votes) + "\n")
+    out = tmp_path / "evaluation"
+    assert main(["evaluate", "--data", str(fer_csv), "--ferplus", str(tmp_path / "fer2013new.csv"),
+                 "--out", str(out)]) == 0
+    (summary,) = json.loads((out / "summary_PrivateTest.json").read_text())
+    assert summary["labels"] == "FERPlus majority labels"
+    assert summary["faces"] == 14, "the not-a-face third of the 21 PrivateTest rows is left out"
+
+
 def test_train_with_a_broken_run_config_is_one_line(fer_csv: Path, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "config.json").write_text('{"arch": "mini_xception", "epochs": ')
     assert main(["train", "--data", str(fer_csv), "--out", str(tmp_path / "run")]) == 2
     assert "not a valid run configuration" in _one_line(capsys.readouterr().err, "train")
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--teacher-weight", "2"], "between 0 and 1"),
+    (["--ferplus", "/nonexistent/fer2013new.csv"], "no such file"),
+    (["--teacher", "no_such_model"], "no such model"),
+])
+def test_train_with_bad_soft_targets_is_one_line(extra: list[str], message: str, fer_csv: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    assert main(["train", "--data", str(fer_csv), "--out", str(tmp_path / "run"), *extra]) == 2
+    assert message in _one_line(capsys.readouterr().err, "train")
+    assert not (tmp_path / "run" / "best.keras").exists()
 
 
 @pytest.mark.parametrize("name", ["model.keras", "model.tflite", "missing.keras"])

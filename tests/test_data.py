@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from emolib.data import ferplus_majority_labels, ferplus_soft_labels, load, load_ferplus
+from emolib.data import FerData, ferplus_majority_labels, ferplus_soft_labels, load, load_ferplus, with_ferplus
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES, FERPLUS_COLUMNS
 from tests.conftest import write_fer_csv
@@ -101,6 +101,16 @@ def test_ferplus(tmp_path: Path) -> None:
     assert soft[2].sum() == 0
     with pytest.raises(EmolibError, match="join by row"):
         load_ferplus(path, n_rows=5)
+
+    data = FerData(np.zeros((3, 48, 48), np.uint8), np.array([3, 0, 5]), np.array(["Training"] * 3))
+    soft_data = with_ferplus(data, path)
+    assert soft_data.targets[1, CLASSES.index("angry")] == pytest.approx(0.6)
+    assert soft_data.targets[2].argmax() == 5 and soft_data.targets[2].sum() == 1, "no-vote rows keep their label"
+    assert soft_data.select(np.array([1, 2])).targets.shape == (2, 7), "select keeps the targets aligned"
+    majority = with_ferplus(data, path, labels="majority")
+    assert list(majority.labels) == [CLASSES.index("happy"), CLASSES.index("angry")], "not-a-face row dropped"
+    with pytest.raises(EmolibError, match="join by row"):
+        with_ferplus(data.select(slice(0, 2)), path)
 
 
 @pytest.mark.realdata

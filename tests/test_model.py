@@ -100,3 +100,27 @@ def test_average_weights(tmp_path: Path) -> None:
         model.save_weights(files[-1])
     averaged = average_weights(model, files).get_weights()
     assert all(np.allclose(w, 1.0) for w in averaged)
+
+
+def test_distillation_and_ferplus_targets(tmp_path: Path) -> None:
+    """Teachers' probabilities are mixed into the targets, and the tf.data input feeds the soft targets."""
+    from emolib.train import TrainConfig, make_dataset, training_targets
+
+    data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=2), cache=False)
+
+    class Teacher:  # any object with predict() is a teacher; names and .tflite/.keras paths load as models
+        def predict(self, faces: np.ndarray) -> np.ndarray:
+            return np.full((len(faces), 7), 1 / 7, np.float32)
+
+    config = TrainConfig(teacher=[Teacher()], teacher_weight=0.25)  # type: ignore[list-item]
+    taught = training_targets(data, config)
+    onehot = np.eye(7, dtype=np.float32)[data.labels]
+    np.testing.assert_allclose(taught.targets, 0.75 * onehot + 0.25 / 7, atol=1e-6)
+    assert training_targets(data, TrainConfig()).targets is None, "no teacher, no FERPlus: one-hot labels"
+
+    bundled = training_targets(data, TrainConfig(teacher=["emotion_mini_xception_wide"], teacher_weight=1.0))
+    np.testing.assert_allclose(bundled.targets.sum(axis=1), 1, atol=1e-5)
+    assert not np.allclose(bundled.targets, onehot), "the bundled model's probabilities are not the labels"
+
+    (images, targets), = make_dataset(taught.select(slice(0, 4)), batch_size=4, training=False).take(1)
+    np.testing.assert_allclose(np.asarray(targets), taught.targets[:4], atol=1e-6)

