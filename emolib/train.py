@@ -86,17 +86,28 @@ def augmentation(options: dict[str, float], seed: int) -> Any:
 
 
 def make_dataset(
-    data: FerData, *, batch_size: int, training: bool, augment: Any = None, seed: int = 1, erase: float = 0.0
+    data: FerData, *, batch_size: int, training: bool, augment: Any = None, seed: int = 1, erase: float = 0.0,
+    pipeline: str | None = None,
 ) -> Any:
-    """A ``tf.data.Dataset`` of (float32 (B, 48, 48, 1) pixels 0-255, (B, 7) targets).
+    """Batches of (float32 (B, 48, 48, 1) pixels 0-255, (B, 7) targets) for ``model.fit``.
 
-    The targets are ``data.targets`` when set (soft labels), else the one-hot labels.
+    The targets are ``data.targets`` when set (soft labels), else the one-hot labels. ``pipeline``:
+    ``"tf.data"`` (the default on the TensorFlow backend: augmentation mapped in parallel, prefetching) or
+    ``"python"`` (the default on JAX and PyTorch, where TensorFlow may be absent: a ``keras.utils.PyDataset``
+    running the same Keras augmentation layers), so one recipe trains on every Keras backend.
     """
+    import keras
+
+    targets = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
+    pipeline = pipeline or ("tf.data" if keras.backend.backend() == "tensorflow" else "python")
+    if pipeline == "python":
+        return _face_batches(data.images, targets, batch_size=batch_size, training=training, augment=augment,
+                             seed=seed, erase=erase)
+    if pipeline != "tf.data":
+        raise EmolibError(f"pipeline must be 'tf.data' or 'python', not {pipeline!r}")
     import tensorflow as tf
 
-    images = data.images[..., None].astype(np.float32)
-    targets = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
-    dataset = tf.data.Dataset.from_tensor_slices((images, targets))
+    dataset = tf.data.Dataset.from_tensor_slices((data.images[..., None].astype(np.float32), targets))
     if training:
         dataset = dataset.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=training)
@@ -104,8 +115,44 @@ def make_dataset(
         dataset = dataset.map(lambda x, y: (tf.clip_by_value(augment(x, training=True), 0, 255), y),
                               num_parallel_calls=tf.data.AUTOTUNE)
     if training and erase:
-        dataset = dataset.map(lambda x, y: (_random_erase(x, erase, seed), y), num_parallel_calls=tf.data.AUTOTUNE)
+        rng = np.random.default_rng(seed)
+
+        def erase_batch(x: Any, y: Any) -> tuple[Any, Any]:
+            erased = tf.numpy_function(lambda images: random_erase(images, erase, rng), [x], tf.float32)
+            return tf.ensure_shape(erased, x.shape), y
+
+        dataset = dataset.map(erase_batch)  # one call at a time: the generator is not thread-safe
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, training: bool, augment: Any,
+                  seed: int, erase: float) -> Any:
+    """A ``keras.utils.PyDataset`` of shuffled, augmented batches that needs no TensorFlow."""
+    import keras
+
+    class FaceBatches(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.order = self.rng.permutation(len(images)) if training else np.arange(len(images))
+
+        def __len__(self) -> int:
+            return len(images) // batch_size if training else -(-len(images) // batch_size)
+
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            rows = self.order[index * batch_size:(index + 1) * batch_size]
+            x = images[rows][..., None].astype(np.float32)
+            if training and augment is not None:
+                x = np.clip(keras.ops.convert_to_numpy(augment(x, training=True)), 0, 255).astype(np.float32)
+            if training and erase:
+                x = random_erase(x, erase, self.rng)
+            return x, targets[rows]
+
+        def on_epoch_end(self) -> None:
+            if training:
+                self.order = self.rng.permutation(len(images))
+
+    return FaceBatches()
 
 
 def training_targets(data: FerData, config: TrainConfig) -> FerData:
@@ -128,21 +175,18 @@ def training_targets(data: FerData, config: TrainConfig) -> FerData:
     return data
 
 
-def _random_erase(images: Any, probability: float, seed: int) -> Any:
-    """Blank one random rectangle (up to a quarter of the face) in a share of the images (random erasing)."""
-    import tensorflow as tf
+def random_erase(images: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
+    """Random erasing: blank one rectangle (up to half the face's side) to mid-grey in a share of the images.
 
-    batch = tf.shape(images)[0]
+    ``images``: float32 (B, H, W, 1); a changed copy is returned.
+    """
+    images = images.copy()
     size = images.shape[1]
-    half = tf.random.uniform((batch, 2), 4, size // 4, dtype=tf.int32)
-    centre = tf.random.uniform((batch, 2), 0, size, dtype=tf.int32)
-    grid = tf.range(size)
-    rows = tf.abs(grid[None, :] - centre[:, :1]) < half[:, :1]
-    cols = tf.abs(grid[None, :] - centre[:, 1:]) < half[:, 1:]
-    box = tf.logical_and(rows[:, :, None], cols[:, None, :])
-    apply = tf.random.uniform((batch, 1, 1)) < probability
-    mask = tf.cast(tf.logical_and(box, apply), images.dtype)[..., None]
-    return images * (1 - mask) + 127.0 * mask
+    for index in np.flatnonzero(rng.random(len(images)) < probability):
+        half_h, half_w = rng.integers(4, size // 4, 2)
+        row, col = rng.integers(0, size, 2)
+        images[index, max(row - half_h + 1, 0):row + half_h, max(col - half_w + 1, 0):col + half_w] = 127.0
+    return images
 
 
 def fit(

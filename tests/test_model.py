@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +128,56 @@ def test_distillation_and_ferplus_targets(tmp_path: Path) -> None:
 
     (images, targets), = make_dataset(taught.select(slice(0, 4)), batch_size=4, training=False).take(1)
     np.testing.assert_allclose(np.asarray(targets), taught.targets[:4], atol=1e-6)
+
+
+def test_random_erase() -> None:
+    from emolib.train import random_erase
+
+    images = np.zeros((200, 48, 48, 1), np.float32)
+    rng = np.random.default_rng(0)
+    assert np.array_equal(random_erase(images, 0.0, rng), images)
+    erased = random_erase(images, 0.5, rng)
+    changed = (erased == 127).any(axis=(1, 2, 3))
+    assert 60 < changed.sum() < 140, "about half the faces get a grey rectangle"
+    assert (erased[changed] == 127).mean(axis=(1, 2, 3)).max() <= 0.25, "at most a quarter of a face"
+    assert not images.any(), "the input is not changed in place"
+
+
+def test_python_pipeline_without_tf_data(tmp_path: Path) -> None:
+    """The PyDataset pipeline (used on JAX/PyTorch) shuffles, augments, keeps targets aligned and trains."""
+    from emolib.train import augmentation, make_dataset
+
+    data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=4), cache=False).split("Training")
+    batches = make_dataset(data, batch_size=8, training=True, augment=augmentation({"shift": 0.1}, 1), erase=0.5,
+                           pipeline="python")
+    assert len(batches) == len(data) // 8
+    x, y = batches[0]
+    assert x.shape == (8, 48, 48, 1) and x.dtype == np.float32 and y.shape == (8, 7)
+    assert x.min() >= 0 and x.max() <= 255
+    plain = make_dataset(data, batch_size=8, training=False, pipeline="python")
+    assert len(plain) == -(-len(data) // 8)
+    first_order = batches.order.copy()
+    batches.on_epoch_end()
+    assert not np.array_equal(first_order, batches.order), "a new order each epoch"
+    x, y = plain[0]
+    np.testing.assert_array_equal(x[..., 0], data.images[:8])
+    np.testing.assert_array_equal(y.argmax(axis=1), data.labels[:8])
+    model = build_model("mini_xception")
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    history = model.fit(batches, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX not installed (backend-neutral check)")
+def test_training_runs_on_the_jax_backend(tmp_path: Path) -> None:
+    """The same recipe on Keras's JAX backend, as on a GPU machine without TensorFlow."""
+    write_fer_csv(tmp_path / "fer.csv", rows_per_class=10)
+    code = ("import keras; assert keras.backend.backend() == 'jax'; import sys; from emolib.cli import main; "
+            "sys.exit(main(['train', '--data', sys.argv[1], '--epochs', '1', '--batch-size', '16', "
+            "'--out', sys.argv[2]]))")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "fer.csv"), str(tmp_path / "run")],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (tmp_path / "run" / "best.keras").is_file()
