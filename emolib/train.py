@@ -159,7 +159,8 @@ def training_targets(data: FerData, config: TrainConfig) -> FerData:
     """``data`` with the targets ``config`` asks for: FERPlus vote shares and/or a teacher's probabilities.
 
     ``config.ferplus`` needs ``data`` to be the whole FER2013 CSV in file order (the votes join by row).
-    Teachers (with their flip averaging, if built in) run once over every face before training starts.
+    Teachers (with their flip averaging, if built in) run once over the Training faces before training
+    starts; the other splits keep their labels, so selection on PublicTest measures the real task.
     """
     from emolib.data import with_ferplus
 
@@ -169,9 +170,12 @@ def training_targets(data: FerData, config: TrainConfig) -> FerData:
         from emolib.classify import load_classifier
         from emolib.evaluate import predict_in_batches
 
-        hard = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
-        taught = np.mean([predict_in_batches(load_classifier(t), data.images) for t in config.teacher], axis=0)
-        data = data.with_targets((1 - config.teacher_weight) * hard + config.teacher_weight * taught)
+        targets = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
+        rows = np.flatnonzero(data.usage == "Training")  # validation keeps its labels: selection stays honest
+        taught = np.mean([predict_in_batches(load_classifier(t), data.images[rows]) for t in config.teacher], axis=0)
+        targets = targets.copy()
+        targets[rows] = (1 - config.teacher_weight) * targets[rows] + config.teacher_weight * taught
+        data = data.with_targets(targets)
     return data
 
 

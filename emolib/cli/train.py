@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
             setattr(config, field, value)
     if not 0 <= config.teacher_weight <= 1:
         raise EmolibError(f"--teacher-weight must be between 0 and 1, not {config.teacher_weight}")
+    if config.teacher:
+        print(f"distillation: running {len(config.teacher)} teacher model(s) over the Training faces", flush=True)
     data = training_targets(data, config)  # before --limit: FERPlus votes join the CSV by row position
     if args.limit:
         import numpy as np
