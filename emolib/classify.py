@@ -44,44 +44,67 @@ class EmotionClassifier:
     """
 
     def __init__(self, model: str | os.PathLike | None = None, *, num_threads: int = 1) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self.path = resolve_model(model)
-        try:
-            self._interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
-            with _native_stderr_silenced():  # LiteRT prints "INFO: Created ... XNNPACK delegate" when it applies it
-                self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as err:
-            raise EmolibError(f"{self.path}: not a loadable .tflite model ({err})") from None
-        self._input = self._interpreter.get_input_details()[0]
-        self._output = self._interpreter.get_output_details()[0]
-        if tuple(self._input["shape"][1:]) != (FACE_SIZE, FACE_SIZE, 1) or self._output["shape"][-1] != len(CLASSES):
+        self._runner = LiteRTRunner(self.path, num_threads=num_threads)
+        shape = self._runner.input_shape
+        if shape[1:] != (FACE_SIZE, FACE_SIZE, 1) or self._runner.output_shape[-1] != len(CLASSES):
             raise EmolibError(
                 f"{self.path}: expected input (N, 48, 48, 1) and output (N, 7), "
-                f"got {tuple(self._input['shape'])} -> {tuple(self._output['shape'])}"
+                f"got {shape} -> {self._runner.output_shape}"
             )
-        self._batch = -1
-        self._lock = threading.Lock()
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities (N, 7) float32 in :data:`CLASSES` order for uint8 crops shaped (N, 48, 48)."""
-        faces = np.asarray(faces)
-        if faces.ndim == 2:
-            raise ValueError("faces must be shaped (N, 48, 48); wrap a single face as faces[None]")
-        if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
-            raise ValueError(f"faces must be shaped (N, 48, 48), got {faces.shape}")
+        faces = check_faces(faces)
         if len(faces) == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        batch = faces.astype(np.float32)[..., None]
+        probabilities = self._runner.run(faces.astype(np.float32)[..., None])
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def check_faces(faces: np.ndarray) -> np.ndarray:
+    """``faces`` as an array, or ValueError unless it is a stack of 48x48 crops (N, 48, 48)."""
+    faces = np.asarray(faces)
+    if faces.ndim == 2:
+        raise ValueError("faces must be shaped (N, 48, 48); wrap a single face as faces[None]")
+    if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
+        raise ValueError(f"faces must be shaped (N, 48, 48), got {faces.shape}")
+    return faces
+
+
+class LiteRTRunner:
+    """One ``.tflite`` interpreter behind a lock, resized to each new batch size.
+
+    Thread-safe (the webcam widget calls from a comm thread). A file LiteRT cannot load is an
+    :class:`EmolibError`.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, num_threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            with _native_stderr_silenced():  # LiteRT prints "INFO: Created ... XNNPACK delegate" when it applies it
+                self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            raise EmolibError(f"{path}: not a loadable .tflite model ({err})") from None
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        self.input_shape = tuple(int(n) for n in self._input["shape"])
+        self.output_shape = tuple(int(n) for n in self._output["shape"])
+        self._batch = -1
+        self._lock = threading.Lock()
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """The model's float32 output for one float32 input batch."""
         with self._lock:
             if self._batch != len(batch):
                 self._interpreter.resize_tensor_input(self._input["index"], batch.shape)
                 self._interpreter.allocate_tensors()
                 self._batch = len(batch)
-            self._interpreter.set_tensor(self._input["index"], batch)
+            self._interpreter.set_tensor(self._input["index"], np.ascontiguousarray(batch, np.float32))
             self._interpreter.invoke()
-            probabilities = self._interpreter.get_tensor(self._output["index"]).astype(np.float32)
-        return probabilities / probabilities.sum(axis=1, keepdims=True)
+            return self._interpreter.get_tensor(self._output["index"]).astype(np.float32)
 
 
 @contextmanager

