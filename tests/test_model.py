@@ -16,7 +16,7 @@ from emolib.model import ARCHITECTURES, build_model  # noqa: E402
 from tests.conftest import write_fer_csv  # noqa: E402
 
 
-@pytest.mark.parametrize("name", ["mini_xception", "mini_xception_wide"])
+@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
 def test_architectures_build(name: str) -> None:
     model = build_model(name)
     assert model.input_shape == (None, 48, 48, 1) and model.output_shape == (None, 7)
@@ -32,6 +32,15 @@ def test_mini_xception_structure() -> None:
     assert sum(n.endswith("_add") for n in names) == 4
     assert sum("sep" in n and not n.endswith(("_bn", "_relu")) for n in names) == 8
     assert 50_000 < model.count_params() < 70_000
+
+
+def test_compact_vgg_structure() -> None:
+    """Plain 3x3 convolutions (no separable ones, no shortcuts), two per stage, four stages."""
+    model = build_model("compact_vgg")
+    names = [layer.name for layer in model.layers]
+    assert sum("_conv" in n for n in names) == 8
+    assert not any("sep" in n or n.endswith("_add") for n in names)
+    assert 250_000 < model.count_params() < 350_000
 
 
 def test_unknown_architecture() -> None:
@@ -89,6 +98,16 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     best_side = (np.asarray(best(faces[..., None].astype(np.float32)))
                  + np.asarray(best(faces[:, :, ::-1, None].astype(np.float32)))) / 2
     np.testing.assert_allclose(ensemble, (keras_side + best_side) / 2, atol=1e-4)
+
+    # --single-view 2: the second member sees only the face (half its time), and still weighs half
+    mixed = tmp_path / "mixed.tflite"
+    assert main(["export", str(tmp_path / "run" / "last.keras"), str(tmp_path / "run" / "best.keras"),
+                 "--single-view", "2", "--out", str(mixed)]) == 0
+    best_plain = np.asarray(best(faces[..., None].astype(np.float32)))
+    np.testing.assert_allclose(EmotionClassifier(mixed).predict(faces), (keras_side + best_plain) / 2, atol=1e-4)
+    assert main(["export", str(tmp_path / "run" / "last.keras"), "--single-view", "3",
+                 "--out", str(tmp_path / "x.tflite")]) == 2
+    assert not (tmp_path / "x.tflite").exists()
 
 
 def test_average_weights(tmp_path: Path) -> None:

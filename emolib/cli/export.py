@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from emolib.cli.common import output_path
+from emolib.errors import EmolibError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,6 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="output .tflite (default: beside the first model; *_ensemble.tflite for several)")
     parser.add_argument("--no-flip-tta", action="store_true", help="do not average each face with its mirror image")
+    parser.add_argument("--single-view", type=int, action="append", default=[], metavar="N",
+                        help="in an ensemble, run model N (1 = the first) on the face only, without its mirror "
+                             "image: half its time; repeatable")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     parser.set_defaults(run=run)
 
@@ -29,9 +33,13 @@ def run(args: argparse.Namespace) -> int:
         check_keras_file(model)
     first = args.model[0]
     default = first.with_suffix(".tflite") if len(args.model) == 1 else first.with_name(f"{first.stem}_ensemble.tflite")
+    for number in args.single_view:
+        if not 1 <= number <= len(args.model):
+            raise EmolibError(f"--single-view {number}: there are {len(args.model)} models (1 to {len(args.model)})")
     out = output_path(args.out or default, args.overwrite)  # checked before the slow part
     models = [load_keras_model(model) for model in args.model]
-    path = to_tflite(models if len(models) > 1 else models[0], out, flip_tta=not args.no_flip_tta,
+    flips = [not args.no_flip_tta and number not in args.single_view for number in range(1, len(models) + 1)]
+    path = to_tflite(models if len(models) > 1 else models[0], out, flip_tta=flips if len(models) > 1 else flips[0],
                      overwrite=args.overwrite)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
