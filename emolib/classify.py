@@ -35,6 +35,18 @@ def resolve_model(model: str | os.PathLike | None) -> Path:
     raise EmolibError(f"no such model file or bundled model: {model}")
 
 
+def bundled_models() -> list[str]:
+    """Names of the bundled emotion models (``models/emotion_NAME.tflite``), the default first.
+
+    Each name works wherever a model is asked for (``--model NAME``, :func:`load_classifier`).
+    """
+    from emolib.resources import bundled_dir
+
+    names = sorted(path.stem.removeprefix("emotion_") for path in bundled_dir("models").glob("emotion_*.tflite"))
+    default = Path(DEFAULT_MODEL).stem.removeprefix("emotion_")
+    return sorted(names, key=lambda name: name != default)
+
+
 class EmotionClassifier:
     """Seven-way emotion probabilities for face crops, from a ``.tflite`` model.
 

@@ -34,6 +34,8 @@ def load_keras_model(path: str | os.PathLike) -> Any:
     path = check_keras_file(path)
     import keras
 
+    import emolib.layers  # noqa: F401  (registers the layers exported models use)
+
     try:
         return keras.saving.load_model(path, compile=False)
     except (ValueError, OSError) as err:
@@ -56,9 +58,11 @@ def combine(model: Any, flip_tta: bool | Sequence[bool] = True) -> Any:
         return members[0]
     import keras
 
+    from emolib.layers import MirrorFaces
+
     layers = keras.layers
     faces = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="face")
-    mirrored = layers.Lambda(lambda images: keras.ops.flip(images, axis=2), name="mirror")(faces)
+    mirrored = MirrorFaces(name="mirror")(faces)
     outputs = []
     for index, (member, flip) in enumerate(zip(members, flips, strict=True)):
         if len(members) > 1:

