@@ -39,7 +39,9 @@ class TrainConfig:
     weight_decay: float = 1e-4
     warmup_epochs: int = 2
     label_smoothing: float = 0.1
-    patience: int = 20
+    #: Stop after this many epochs without a better PublicTest accuracy (0: never, the default). Under the
+    #: cosine schedule the best epochs come at its low-learning-rate end, which early stopping cuts off.
+    patience: int = 0
     seed: int = 1
     augment: dict[str, float] = field(
         default_factory=lambda: {
@@ -253,8 +255,10 @@ def fit(
         keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
         keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
-        keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience, restore_best_weights=True),
     ]
+    if config.patience:
+        standard.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=config.patience,
+                                                      restore_best_weights=True))
     if config.average_last:
         first = max(0, config.epochs - config.average_last)
         (out / "epochs").mkdir(exist_ok=True)
@@ -280,6 +284,13 @@ def fit(
         if files:
             average_weights(model, files).save(out / "averaged.keras")
     return history
+
+
+def trained_weights(out: str | os.PathLike) -> Path:
+    """The weights a finished run in ``out`` offers for export: ``averaged.keras`` when it was written,
+    else ``best.keras`` (the averaged epochs may never have come, e.g. after early stopping)."""
+    out = Path(out)
+    return out / "averaged.keras" if (out / "averaged.keras").is_file() else out / "best.keras"
 
 
 def average_weights(model: Any, weight_files: list[Path]) -> Any:

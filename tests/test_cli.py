@@ -184,6 +184,7 @@ def test_train_with_a_broken_run_config_is_one_line(fer_csv: Path, tmp_path: Pat
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--teacher-weight", "2"], "between 0 and 1"),
+    (["--patience", "-1"], "--patience must be 0"),
     (["--ferplus", "/nonexistent/fer2013new.csv"], "no such file"),
     (["--teacher", "no_such_model"], "no such model"),
 ])

@@ -115,6 +115,27 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     assert not (tmp_path / "x.tflite").exists()
 
 
+@pytest.mark.slow
+def test_a_run_stopped_before_its_averaged_epochs_offers_best_weights(tmp_path: Path) -> None:
+    """Early stopping used to end a cosine run before its averaged epochs while train named averaged.keras."""
+    import keras
+
+    from emolib.train import TrainConfig, fit, trained_weights
+
+    class StopAfterTwo(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.model.stop_training = epoch == 1
+
+    data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=6), cache=False)
+    assert TrainConfig().patience == 0, "no early stopping unless asked: it cuts the cosine schedule's end"
+    fit(data, tmp_path / "run", TrainConfig(epochs=4, batch_size=16, warmup_epochs=0, average_last=1),
+        verbose=0, callbacks=[StopAfterTwo()])
+    assert not (tmp_path / "run" / "averaged.keras").exists()
+    assert trained_weights(tmp_path / "run") == tmp_path / "run" / "best.keras"
+    fit(data, tmp_path / "full", TrainConfig(epochs=2, batch_size=16, warmup_epochs=0, average_last=1), verbose=0)
+    assert trained_weights(tmp_path / "full") == tmp_path / "full" / "averaged.keras"
+
+
 def test_average_weights(tmp_path: Path) -> None:
     from emolib.train import average_weights
 

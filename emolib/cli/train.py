@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "a student of it has seen the test split indirectly")
     parser.add_argument("--teacher-weight", type=float, default=None,
                         help="share of the teachers' probabilities in the targets (default: 0.5)")
+    parser.add_argument("--patience", type=int, default=None,
+                        help="stop after N epochs without a better PublicTest accuracy (default: 0, never; the "
+                             "cosine schedule's best epochs come at its end)")
     parser.add_argument("--limit", type=positive_int, default=None,
                         help="use only the first N faces of each split (quick runs)")
     parser.add_argument("--out", type=Path, default=Path("runs/mini_xception"),
@@ -40,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.train import TrainConfig, fit, training_targets
+    from emolib.train import TrainConfig, fit, trained_weights, training_targets
 
     output_folder(args.out)
     data = load_fer_data(args.data)
@@ -49,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
                          ("learning_rate", args.learning_rate), ("average_last", args.average_last),
                          ("ferplus", args.ferplus and str(args.ferplus.resolve())), ("teacher", args.teacher),
-                         ("teacher_weight", args.teacher_weight)):
+                         ("teacher_weight", args.teacher_weight), ("patience", args.patience)):
         if value is not None:
             setattr(config, field, value)
+    if config.patience < 0:
+        raise EmolibError(f"--patience must be 0 (never stop early) or more, not {config.patience}")
     if not 0 <= config.teacher_weight <= 1:
         raise EmolibError(f"--teacher-weight must be between 0 and 1, not {config.teacher_weight}")
     if config.teacher:
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"resuming the run in {args.out} (settings from {saved})")
     history = fit(data, args.out, config, verbose=2)
     best = max(history.history.get("val_accuracy", history.history["accuracy"]))
-    weights = args.out / ("averaged.keras" if config.average_last else "best.keras")
+    weights = trained_weights(args.out)
     print(f"best {'PublicTest' if 'val_accuracy' in history.history else 'training'} accuracy {best:.2%}; "
           f"weights: {weights}; export with: emolib export {weights}")
     return 0
