@@ -42,9 +42,9 @@ def bundled_models() -> list[str]:
     """
     from emolib.resources import bundled_dir
 
-    names = sorted(path.stem.removeprefix("emotion_") for path in bundled_dir("models").glob("emotion_*.tflite"))
     default = Path(DEFAULT_MODEL).stem.removeprefix("emotion_")
-    return sorted(names, key=lambda name: name != default)
+    names = (path.stem.removeprefix("emotion_") for path in bundled_dir("models").glob("emotion_*.tflite"))
+    return sorted(names, key=lambda name: (name != default, name))
 
 
 class EmotionClassifier:
