@@ -134,7 +134,9 @@ def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, t
 
     class FaceBatches(keras.utils.PyDataset):
         def __init__(self) -> None:
-            super().__init__()
+            # Worker threads prepare the next batches while the accelerator runs this one: on a GPU the
+            # eager augmentation, not the training step, is otherwise the bottleneck.
+            super().__init__(workers=min(4, os.cpu_count() or 1) if training else 1)
             self.rng = np.random.default_rng(seed)
             self.order = self.rng.permutation(len(images)) if training else np.arange(len(images))
 

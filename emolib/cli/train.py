@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs (default: 80)")
     parser.add_argument("--batch-size", type=positive_int, default=None)
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--erase", type=float, default=None,
+                        help="random erasing: the share of training faces with one rectangle blanked (default: 0)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: 1); vary it for ensembles")
     parser.add_argument("--average-last", type=positive_int, default=None,
                         help="also write averaged.keras: the weights averaged over the last N epochs (SWA)")
     parser.add_argument("--ferplus", type=Path, default=None,
@@ -50,11 +53,15 @@ def run(args: argparse.Namespace) -> int:
     saved = args.out / "config.json"
     config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
-                         ("learning_rate", args.learning_rate), ("average_last", args.average_last),
+                         ("learning_rate", args.learning_rate), ("seed", args.seed), ("average_last", args.average_last),
                          ("ferplus", args.ferplus and str(args.ferplus.resolve())), ("teacher", args.teacher),
                          ("teacher_weight", args.teacher_weight), ("patience", args.patience)):
         if value is not None:
             setattr(config, field, value)
+    if args.erase is not None:
+        if not 0 <= args.erase <= 1:
+            raise EmolibError(f"--erase must be between 0 and 1, not {args.erase}")
+        config.augment = {**config.augment, "erase": args.erase}
     if config.patience < 0:
         raise EmolibError(f"--patience must be 0 (never stop early) or more, not {config.patience}")
     if not 0 <= config.teacher_weight <= 1:
