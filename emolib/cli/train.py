@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     saved = args.out / "config.json"
     config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
-                         ("learning_rate", args.learning_rate), ("seed", args.seed), ("average_last", args.average_last),
+                         ("learning_rate", args.learning_rate), ("seed", args.seed),
+                         ("average_last", args.average_last),
                          ("ferplus", args.ferplus and str(args.ferplus.resolve())), ("teacher", args.teacher),
                          ("teacher_weight", args.teacher_weight), ("patience", args.patience)):
         if value is not None:
