@@ -68,33 +68,15 @@ class TrainConfig:
             raise EmolibError(f"{path}: not a valid run configuration ({err})") from None
 
 
-def augmentation(options: dict[str, float], seed: int) -> Any:
-    """A Keras model of random flips, shifts, rotations, zooms, brightness and contrast changes."""
-    import keras
+class Augmenter:
+    """Random horizontal flips, shifts, rotations, zooms, brightness and contrast changes, in NumPy and OpenCV.
 
-    layers = keras.layers
-    steps = [layers.RandomFlip("horizontal", seed=seed)]
-    if options.get("shift"):
-        steps.append(layers.RandomTranslation(options["shift"], options["shift"], fill_mode="reflect", seed=seed))
-    if options.get("rotation"):
-        steps.append(layers.RandomRotation(options["rotation"], fill_mode="reflect", seed=seed))
-    if options.get("zoom"):
-        steps.append(layers.RandomZoom(options["zoom"], options["zoom"], fill_mode="reflect", seed=seed))
-    if options.get("brightness"):
-        steps.append(layers.RandomBrightness(options["brightness"], value_range=(0, 255), seed=seed))
-    if options.get("contrast"):
-        steps.append(layers.RandomContrast(options["contrast"], value_range=(0, 255), seed=seed))
-    return keras.Sequential(steps, name="augment")
-
-
-class OpenCVAugment:
-    """The random changes of :func:`augmentation` (flip, shift, rotation, zoom, brightness, contrast) in
-    NumPy and OpenCV, for the ``"python"`` pipeline of the JAX and PyTorch backends.
-
-    There the Keras layers would run eagerly, op by op: ~65 ms per batch of 128 on a GPU, which then idles.
-    One affine warp per face costs ~2 ms per batch on one core. Same ranges as the Keras layers: ``rotation``
-    is a share of a full turn, ``shift`` and ``zoom`` shares of the face's side, ``brightness`` a share of 255
-    added, ``contrast`` the spread of a factor around 1. Thread-safe (NumPy generators lock).
+    One implementation for every backend and pipeline, so a recipe trains the same model on TensorFlow, JAX
+    or PyTorch. (Keras preprocessing layers were used before: run eagerly outside ``tf.data`` they cost
+    ~65 ms per batch of 128 on an H100, which then idles; one affine warp per face costs ~5 ms on one core.)
+    ``rotation`` is a share of a full turn, ``shift`` and ``zoom`` shares of the face's side (one zoom for
+    both axes), ``brightness`` a share of 255 added, ``contrast`` the spread of a factor around 1.
+    Thread-safe (NumPy generators lock).
     """
 
     def __init__(self, options: dict[str, float], seed: int) -> None:
@@ -130,15 +112,15 @@ class OpenCVAugment:
 
 
 def make_dataset(
-    data: FerData, *, batch_size: int, training: bool, augment: Any = None, seed: int = 1, erase: float = 0.0,
-    pipeline: str | None = None,
+    data: FerData, *, batch_size: int, training: bool, augment: Augmenter | None = None, seed: int = 1,
+    erase: float = 0.0, pipeline: str | None = None,
 ) -> Any:
     """Batches of (float32 (B, 48, 48, 1) pixels 0-255, (B, 7) targets) for ``model.fit``.
 
     The targets are ``data.targets`` when set (soft labels), else the one-hot labels. ``pipeline``:
-    ``"tf.data"`` (the default on the TensorFlow backend: augmentation mapped in parallel, prefetching) or
-    ``"python"`` (the default on JAX and PyTorch, where TensorFlow may be absent: a ``keras.utils.PyDataset``
-    running the same Keras augmentation layers), so one recipe trains on every Keras backend.
+    ``"tf.data"`` (the default on the TensorFlow backend: prefetching, augmentation in ``tf.numpy_function``)
+    or ``"python"`` (the default on JAX and PyTorch, where TensorFlow may be absent: a ``keras.utils.PyDataset``
+    with worker threads); both apply the same :class:`Augmenter`, so one recipe trains on every backend.
     """
     import keras
 
@@ -156,8 +138,11 @@ def make_dataset(
         dataset = dataset.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=training)
     if training and augment is not None:
-        dataset = dataset.map(lambda x, y: (tf.clip_by_value(augment(x, training=True), 0, 255), y),
-                              num_parallel_calls=tf.data.AUTOTUNE)
+
+        def augment_batch(x: Any, y: Any) -> tuple[Any, Any]:
+            return tf.ensure_shape(tf.numpy_function(augment, [x], tf.float32), x.shape), y
+
+        dataset = dataset.map(augment_batch, num_parallel_calls=tf.data.AUTOTUNE)
     if training and erase:
         rng = np.random.default_rng(seed)
 
@@ -176,8 +161,7 @@ def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, t
 
     class FaceBatches(keras.utils.PyDataset):
         def __init__(self) -> None:
-            # Worker threads prepare the next batches while the accelerator runs this one: on a GPU the
-            # eager augmentation, not the training step, is otherwise the bottleneck.
+            # Worker threads prepare the next batches while the accelerator runs this one.
             super().__init__(workers=min(4, os.cpu_count() or 1) if training else 1)
             self.rng = np.random.default_rng(seed)
             self.order = self.rng.permutation(len(images)) if training else np.arange(len(images))
@@ -188,10 +172,8 @@ def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, t
         def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
             rows = self.order[index * batch_size:(index + 1) * batch_size]
             x = images[rows][..., None].astype(np.float32)
-            if training and isinstance(augment, OpenCVAugment):
+            if training and augment is not None:
                 x = augment(x)
-            elif training and augment is not None:  # Keras layers, run eagerly
-                x = np.clip(keras.ops.convert_to_numpy(augment(x, training=True)), 0, 255).astype(np.float32)
             if training and erase:
                 x = random_erase(x, erase, self.rng)
             return x, targets[rows]
@@ -318,7 +300,7 @@ def fit(
 
         standard.append(keras.callbacks.LambdaCallback(on_epoch_end=save_epoch))
     pipeline = "tf.data" if keras.backend.backend() == "tensorflow" else "python"
-    augment = (augmentation if pipeline == "tf.data" else OpenCVAugment)(config.augment, config.seed)
+    augment = Augmenter(config.augment, config.seed)
     erase = float(config.augment.get("erase", 0.0))
     history = model.fit(
         make_dataset(train, batch_size=config.batch_size, training=True, augment=augment, seed=config.seed,

@@ -197,34 +197,34 @@ def test_opencv_augmentation_matches_the_keras_ranges(astronaut_bgr: np.ndarray)
     """The python pipeline's augmentation: seeded, in range, and each change only as large as asked."""
     import cv2
 
-    from emolib.train import OpenCVAugment
+    from emolib.train import Augmenter
 
     face = cv2.resize(cv2.cvtColor(astronaut_bgr[20:260, 130:350], cv2.COLOR_BGR2GRAY), (48, 48))
     faces = np.repeat(face[None, ..., None].astype(np.float32), 64, axis=0)
     full = {"shift": 0.1, "rotation": 0.05, "zoom": 0.1, "brightness": 0.2, "contrast": 0.2}
-    changed = OpenCVAugment(full, seed=3)(faces)
+    changed = Augmenter(full, seed=3)(faces)
     assert changed.shape == faces.shape and changed.dtype == np.float32
     assert changed.min() >= 0 and changed.max() <= 255
-    np.testing.assert_array_equal(changed, OpenCVAugment(full, seed=3)(faces))
-    assert not np.array_equal(changed, OpenCVAugment(full, seed=4)(faces))
+    np.testing.assert_array_equal(changed, Augmenter(full, seed=3)(faces))
+    assert not np.array_equal(changed, Augmenter(full, seed=4)(faces))
     assert (np.abs(changed - faces).mean(axis=(1, 2, 3)) > 1).all(), "every face is changed"
 
-    flipped = OpenCVAugment({}, seed=1)(faces)  # no options: only mirror images
+    flipped = Augmenter({}, seed=1)(faces)  # no options: only mirror images
     mirrored = np.array([np.array_equal(out, faces[0, :, ::-1]) for out in flipped])
     assert all(np.array_equal(out, faces[0]) or m for out, m in zip(flipped, mirrored))
     assert 16 < mirrored.sum() < 48, "about half are mirrored"
 
-    brighter = OpenCVAugment({"brightness": 0.2}, seed=1)(faces) - faces
+    brighter = Augmenter({"brightness": 0.2}, seed=1)(faces) - faces
     offsets = np.median(brighter, axis=(1, 2, 3))
     assert np.abs(offsets).max() <= 0.2 * 255 + 1e-3 and np.ptp(offsets) > 20
 
 
 def test_python_pipeline_without_tf_data(tmp_path: Path) -> None:
     """The PyDataset pipeline (used on JAX/PyTorch) shuffles, augments, keeps targets aligned and trains."""
-    from emolib.train import augmentation, make_dataset
+    from emolib.train import Augmenter, make_dataset
 
     data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=4), cache=False).split("Training")
-    batches = make_dataset(data, batch_size=8, training=True, augment=augmentation({"shift": 0.1}, 1), erase=0.5,
+    batches = make_dataset(data, batch_size=8, training=True, augment=Augmenter({"shift": 0.1}, 1), erase=0.5,
                            pipeline="python")
     assert len(batches) == len(data) // 8
     x, y = batches[0]
@@ -242,9 +242,7 @@ def test_python_pipeline_without_tf_data(tmp_path: Path) -> None:
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     history = model.fit(batches, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
-    from emolib.train import OpenCVAugment
-
-    fast = make_dataset(data, batch_size=8, training=True, augment=OpenCVAugment({"shift": 0.1}, 1), pipeline="python")
+    fast = make_dataset(data, batch_size=8, training=True, augment=Augmenter({"shift": 0.1}, 1), pipeline="python")
     x, y = fast[0]
     assert x.shape == (8, 48, 48, 1) and not np.array_equal(x[..., 0], data.images[fast.order[:8]])
     np.testing.assert_array_equal(y.argmax(axis=1), data.labels[fast.order[:8]])
