@@ -12,7 +12,7 @@ from pathlib import Path
 from emolib.errors import EmolibError
 
 #: File name of the bundled default emotion model in ``models/``.
-DEFAULT_MODEL = "emotion_mini_xception_wide.tflite"
+DEFAULT_MODEL = "emotion_compact_vgg_deep.tflite"
 #: File name of the YuNet face detector in ``models/``.
 YUNET_MODEL = "face_detection_yunet_2023mar.onnx"
 
