@@ -44,8 +44,9 @@ def cold_start(command: list[str], repeats: int) -> float:
 
 
 def latency(predict, faces: np.ndarray, repeats: int) -> float:  # noqa: ANN001
-    """Median seconds per call of ``predict(faces)`` after one untimed warm-up."""
-    predict(faces)
+    """Median seconds per call of ``predict(faces)`` after untimed warm-up calls (caches, clock speed)."""
+    for _ in range(max(1, repeats // 10)):
+        predict(faces)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
