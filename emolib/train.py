@@ -283,7 +283,8 @@ def fit(
     monitor = "val_accuracy" if validation is not None else "accuracy"
     standard = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
-        keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True),
+        keras.callbacks.ModelCheckpoint(str(out / "best.keras"), monitor=monitor, save_best_only=True,
+                                        initial_value_threshold=_best_logged(log, monitor)),
         keras.callbacks.ModelCheckpoint(str(out / "last.keras")),
         keras.callbacks.CSVLogger(str(out / "log.csv"), append=True),
     ]
@@ -299,12 +300,11 @@ def fit(
                 model.save_weights(out / "epochs" / f"epoch_{epoch + 1:03d}.weights.h5")
 
         standard.append(keras.callbacks.LambdaCallback(on_epoch_end=save_epoch))
-    pipeline = "tf.data" if keras.backend.backend() == "tensorflow" else "python"
     augment = Augmenter(config.augment, config.seed)
     erase = float(config.augment.get("erase", 0.0))
     history = model.fit(
         make_dataset(train, batch_size=config.batch_size, training=True, augment=augment, seed=config.seed,
-                     erase=erase, pipeline=pipeline),
+                     erase=erase),
         validation_data=None if validation is None else make_dataset(validation, batch_size=256, training=False),
         epochs=config.epochs,
         initial_epoch=initial_epoch,
@@ -316,6 +316,20 @@ def fit(
         if files:
             average_weights(model, files).save(out / "averaged.keras")
     return history
+
+
+def _best_logged(log: Path, monitor: str) -> float | None:
+    """The best ``monitor`` value in a run's ``log.csv`` so far (None for a new run), so that a resumed or
+    continued run replaces ``best.keras`` only with a better epoch."""
+    if not log.is_file():
+        return None
+    import pandas as pd
+
+    try:
+        values = pd.read_csv(log)[monitor].dropna()
+    except (KeyError, ValueError, pd.errors.EmptyDataError):
+        return None
+    return float(values.max()) if len(values) else None
 
 
 def trained_weights(out: str | os.PathLike) -> Path:

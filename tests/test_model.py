@@ -53,6 +53,7 @@ def test_unknown_architecture() -> None:
 def test_fit_resume_and_export(tmp_path: Path) -> None:
     """Two epochs, then resume to three from the checkpoint, then export and compare with LiteRT."""
     import keras
+    import pandas as pd
 
     from emolib.classify import EmotionClassifier
     from emolib.export import load_keras_model, to_tflite
@@ -72,7 +73,12 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     assert len(resumed.history["loss"]) == 1, "an interrupted run resumes at the unfinished epoch"
     assert (tmp_path / "run" / "best.keras").is_file()
     config.epochs, config.average_last = 3, 2
+    best_before = (tmp_path / "run" / "best.keras").stat().st_mtime_ns
+    best_so_far = pd.read_csv(tmp_path / "run" / "log.csv")["val_accuracy"].max()
     extended = fit(data, tmp_path / "run", config, verbose=0)
+    improved = extended.history["val_accuracy"][0] > best_so_far
+    assert ((tmp_path / "run" / "best.keras").stat().st_mtime_ns != best_before) == improved, \
+        "best.keras is the best epoch of the whole run, not of the latest call"
     assert (tmp_path / "run" / "averaged.keras").is_file(), "average_last writes the averaged weights"
     assert len(extended.history["loss"]) == 1, "a finished run asked for more epochs runs only the new ones"
     assert len((tmp_path / "run" / "log.csv").read_text().splitlines()) == 1 + 3
