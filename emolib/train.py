@@ -75,8 +75,8 @@ class Augmenter:
     or PyTorch. (Keras preprocessing layers were used before: run eagerly outside ``tf.data`` they cost
     ~65 ms per batch of 128 on an H100, which then idles; one affine warp per face costs ~5 ms on one core.)
     ``rotation`` is a share of a full turn, ``shift`` and ``zoom`` shares of the face's side (one zoom for
-    both axes), ``brightness`` a share of 255 added, ``contrast`` the spread of a factor around 1.
-    Thread-safe (NumPy generators lock).
+    both axes), ``brightness`` a share of 255 added, ``contrast`` the spread of a factor around 1, ``erase``
+    the share of faces given :func:`random_erase`. Thread-safe (NumPy generators lock).
     """
 
     def __init__(self, options: dict[str, float], seed: int) -> None:
@@ -108,12 +108,13 @@ class Augmenter:
             out = (out - means) * factors + means
         if get("brightness"):
             out = out + rng.uniform(-1, 1, (count, 1, 1, 1)) * get("brightness") * 255.0
-        return np.clip(out, 0, 255).astype(np.float32)
+        out = np.clip(out, 0, 255).astype(np.float32)
+        return random_erase(out, get("erase"), rng) if get("erase") else out
 
 
 def make_dataset(
     data: FerData, *, batch_size: int, training: bool, augment: Augmenter | None = None, seed: int = 1,
-    erase: float = 0.0, pipeline: str | None = None,
+    pipeline: str | None = None,
 ) -> Any:
     """Batches of (float32 (B, 48, 48, 1) pixels 0-255, (B, 7) targets) for ``model.fit``.
 
@@ -128,7 +129,7 @@ def make_dataset(
     pipeline = pipeline or ("tf.data" if keras.backend.backend() == "tensorflow" else "python")
     if pipeline == "python":
         return _face_batches(data.images, targets, batch_size=batch_size, training=training, augment=augment,
-                             seed=seed, erase=erase)
+                             seed=seed)
     if pipeline != "tf.data":
         raise EmolibError(f"pipeline must be 'tf.data' or 'python', not {pipeline!r}")
     import tensorflow as tf
@@ -143,19 +144,11 @@ def make_dataset(
             return tf.ensure_shape(tf.numpy_function(augment, [x], tf.float32), x.shape), y
 
         dataset = dataset.map(augment_batch, num_parallel_calls=tf.data.AUTOTUNE)
-    if training and erase:
-        rng = np.random.default_rng(seed)
-
-        def erase_batch(x: Any, y: Any) -> tuple[Any, Any]:
-            erased = tf.numpy_function(lambda images: random_erase(images, erase, rng), [x], tf.float32)
-            return tf.ensure_shape(erased, x.shape), y
-
-        dataset = dataset.map(erase_batch)  # one call at a time: the generator is not thread-safe
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, training: bool, augment: Any,
-                  seed: int, erase: float) -> Any:
+def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, training: bool,
+                  augment: Augmenter | None, seed: int) -> Any:
     """A ``keras.utils.PyDataset`` of shuffled, augmented batches that needs no TensorFlow."""
     import keras
 
@@ -174,8 +167,6 @@ def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, t
             x = images[rows][..., None].astype(np.float32)
             if training and augment is not None:
                 x = augment(x)
-            if training and erase:
-                x = random_erase(x, erase, self.rng)
             return x, targets[rows]
 
         def on_epoch_end(self) -> None:
@@ -301,10 +292,8 @@ def fit(
 
         standard.append(keras.callbacks.LambdaCallback(on_epoch_end=save_epoch))
     augment = Augmenter(config.augment, config.seed)
-    erase = float(config.augment.get("erase", 0.0))
     history = model.fit(
-        make_dataset(train, batch_size=config.batch_size, training=True, augment=augment, seed=config.seed,
-                     erase=erase),
+        make_dataset(train, batch_size=config.batch_size, training=True, augment=augment, seed=config.seed),
         validation_data=None if validation is None else make_dataset(validation, batch_size=256, training=False),
         epochs=config.epochs,
         initial_epoch=initial_epoch,

@@ -199,8 +199,8 @@ def test_random_erase() -> None:
     assert not images.any(), "the input is not changed in place"
 
 
-def test_opencv_augmentation_matches_the_keras_ranges(astronaut_bgr: np.ndarray) -> None:
-    """The python pipeline's augmentation: seeded, in range, and each change only as large as asked."""
+def test_augmenter_is_seeded_and_bounded(astronaut_bgr: np.ndarray) -> None:
+    """The augmentation of every pipeline: seeded, in range, and each change only as large as asked."""
     import cv2
 
     from emolib.train import Augmenter
@@ -220,6 +220,10 @@ def test_opencv_augmentation_matches_the_keras_ranges(astronaut_bgr: np.ndarray)
     assert all(np.array_equal(out, faces[0]) or m for out, m in zip(flipped, mirrored))
     assert 16 < mirrored.sum() < 48, "about half are mirrored"
 
+    blank = np.zeros((16, 48, 48, 1), np.float32)
+    assert not Augmenter({}, seed=1)(blank).any()
+    assert (Augmenter({"erase": 1.0}, seed=1)(blank) == 127).any(axis=(1, 2, 3)).all(), "erase: one grey patch each"
+
     brighter = Augmenter({"brightness": 0.2}, seed=1)(faces) - faces
     offsets = np.median(brighter, axis=(1, 2, 3))
     assert np.abs(offsets).max() <= 0.2 * 255 + 1e-3 and np.ptp(offsets) > 20
@@ -230,12 +234,14 @@ def test_python_pipeline_without_tf_data(tmp_path: Path) -> None:
     from emolib.train import Augmenter, make_dataset
 
     data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=4), cache=False).split("Training")
-    batches = make_dataset(data, batch_size=8, training=True, augment=Augmenter({"shift": 0.1}, 1), erase=0.5,
+    batches = make_dataset(data, batch_size=8, training=True, augment=Augmenter({"shift": 0.1, "erase": 0.5}, 1),
                            pipeline="python")
     assert len(batches) == len(data) // 8
     x, y = batches[0]
     assert x.shape == (8, 48, 48, 1) and x.dtype == np.float32 and y.shape == (8, 7)
     assert x.min() >= 0 and x.max() <= 255
+    assert not np.array_equal(x[..., 0], data.images[batches.order[:8]]), "augmented"
+    np.testing.assert_array_equal(y.argmax(axis=1), data.labels[batches.order[:8]])
     plain = make_dataset(data, batch_size=8, training=False, pipeline="python")
     assert len(plain) == -(-len(data) // 8)
     first_order = batches.order.copy()
@@ -248,10 +254,6 @@ def test_python_pipeline_without_tf_data(tmp_path: Path) -> None:
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     history = model.fit(batches, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
-    fast = make_dataset(data, batch_size=8, training=True, augment=Augmenter({"shift": 0.1}, 1), pipeline="python")
-    x, y = fast[0]
-    assert x.shape == (8, 48, 48, 1) and not np.array_equal(x[..., 0], data.images[fast.order[:8]])
-    np.testing.assert_array_equal(y.argmax(axis=1), data.labels[fast.order[:8]])
 
 
 @pytest.mark.slow

@@ -9,10 +9,10 @@ import pytest
 
 from emolib.data import load
 from emolib.evaluate import evaluate
+from emolib.resources import DEFAULT_MODEL
 
 pytestmark = pytest.mark.realdata
-MODELS = Path(__file__).resolve().parents[1] / "models"
-WEIGHTS = MODELS / "emotion_compact_vgg_deep.weights.h5"  # the default's weights for Keras
+WEIGHTS = (Path(__file__).resolve().parents[1] / "models" / DEFAULT_MODEL).with_suffix(".weights.h5")  # for Keras
 
 
 @pytest.fixture(scope="module")
