@@ -22,9 +22,7 @@ in order, so splitting it would change the results; parallelism comes from runni
 
 from __future__ import annotations
 
-import glob
 import hashlib
-import inspect
 import json
 import math
 import os
@@ -33,7 +31,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,14 +40,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from emolib.detect import DEFAULT_DETECTOR
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.media import collect_inputs, read_image
+from emolib.options import TrackingOptions
+from emolib.pipeline import Analyzer
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
     from distributed import Client
-
-    from emolib.pipeline import Analyzer
 
 #: Sub-folder of ``out`` with one Parquet file per input (``dask.dataframe.read_parquet`` this folder).
 FRAMES_DIR = "frames"
@@ -65,8 +65,6 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "source", "kind", "status", "faces", "frames", "duration_s", "face_seconds", "dominant", *CLASSES,
     "elapsed_s", "output", "error",
 )
-#: analyze_video options that batch runs cannot take (the batch decides them).
-_RESERVED = ("out", "progress", "overwrite")
 
 
 @dataclass(frozen=True)
@@ -84,61 +82,6 @@ class Job:
 # --------------------------------------------------------------------------- inputs and options
 
 
-def collect_inputs(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
-    """(absolute path, "video" or "image") for every file, folder (searched recursively) and glob, deduplicated.
-
-    Folders and globs contribute files with a video or image suffix (hidden files skipped); a file named
-    directly is taken as an image by its suffix, else as a video. Raises :class:`EmolibError` for a path
-    that does not exist or a folder or glob with no videos or images.
-    """
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    found: dict[Path, str] = {}
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            files = _media_in(path)
-            if not files:
-                raise EmolibError(f"{path}: no videos or images in this folder")
-        elif path.exists():
-            files = [path]
-        elif glob.has_magic(str(item)):
-            files = []
-            for match in map(Path, sorted(glob.glob(str(item), recursive=True))):
-                if match.is_dir():
-                    files += _media_in(match)
-                elif _kind(match, strict=True):
-                    files.append(match)
-            if not files:
-                raise EmolibError(f"{item}: matches no videos or images")
-        else:
-            raise EmolibError(f"no such file or folder: {path}")
-        for file in files:
-            found.setdefault(file.resolve(), _kind(file) or "video")  # named directly: a video unless an image
-    return list(found.items())
-
-
-def _media_in(folder: Path) -> list[Path]:
-    """Video and image files under ``folder``, sorted, skipping hidden files and folders."""
-    files = []
-    for path in folder.rglob("*"):
-        parts = path.relative_to(folder).parts
-        if path.is_file() and _kind(path, strict=True) and not any(part.startswith(".") for part in parts):
-            files.append(path)
-    return sorted(files)
-
-
-def _kind(path: Path, *, strict: bool = False) -> str | None:
-    """"image" or "video" by suffix; None for other suffixes when ``strict``, else "video"."""
-    from emolib.pipeline import IMAGE_SUFFIXES
-    from emolib.video import VIDEO_SUFFIXES
-
-    suffix = path.suffix.lower()
-    if suffix in IMAGE_SUFFIXES:
-        return "image"
-    return "video" if suffix in VIDEO_SUFFIXES or not strict else None
-
-
 def output_name(source: str | os.PathLike) -> str:
     """The per-input file name: the input's stem (made safe, never hidden) and a hash of its absolute path."""
     path = Path(source).resolve()
@@ -147,24 +90,28 @@ def output_name(source: str | os.PathLike) -> str:
     return f"{stem}-{digest}.parquet"
 
 
+#: Analyzer options a batch run takes (workers build their Analyzer from them), with their defaults.
+ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": 0.15, "min_face": 20}
+#: analyze_video options a batch run takes besides the tracking ones, with their defaults.
+VIDEO_OPTIONS: dict[str, Any] = {"every": 1, "raw": True}
+
+
 def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(Analyzer options, analyze_video options) with every default filled in, or EmolibError for unknown ones.
 
-    Analyzer options: detector (a name), classifier (bundled name or model path), margin, min_face. Video
-    options: the keyword options of :func:`emolib.video.analyze_video` except out, progress and overwrite.
+    Analyzer options: :data:`ANALYZER_OPTIONS` (detector by name, classifier as bundled name or model path).
+    Video options: :data:`VIDEO_OPTIONS` plus ``tracking`` (a :class:`~emolib.options.TrackingOptions`, also
+    given field by field).
     """
-    from emolib.detect import DEFAULT_DETECTOR
-    from emolib.pipeline import Analyzer
-    from emolib.video import analyze_video
-
-    analyzer_defaults = _keyword_defaults(Analyzer.__init__)
-    video_defaults = {k: v for k, v in _keyword_defaults(analyze_video).items() if k not in _RESERVED}
-    unknown = sorted(set(options) - set(analyzer_defaults) - set(video_defaults))
+    tracking_fields = set(TrackingOptions.names())
+    known = {*ANALYZER_OPTIONS, *VIDEO_OPTIONS, "tracking", *tracking_fields}
+    unknown = sorted(set(options) - known)
     if unknown:
-        known = ", ".join(sorted({*analyzer_defaults, *video_defaults}))
-        raise EmolibError(f"unknown option(s) {', '.join(unknown)} (batch options: {known})")
-    analyzer = analyzer_defaults | {k: v for k, v in options.items() if k in analyzer_defaults}
-    video = video_defaults | {k: v for k, v in options.items() if k in video_defaults}
+        raise EmolibError(f"unknown option(s) {', '.join(unknown)} (batch options: {', '.join(sorted(known))})")
+    analyzer = ANALYZER_OPTIONS | {k: v for k, v in options.items() if k in ANALYZER_OPTIONS}
+    fields = {k: v for k, v in options.items() if k in tracking_fields}
+    tracking = TrackingOptions.build(options.get("tracking"), **fields)
+    video = VIDEO_OPTIONS | {k: v for k, v in options.items() if k in VIDEO_OPTIONS} | {"tracking": tracking}
     analyzer["detector"] = analyzer["detector"] or DEFAULT_DETECTOR
     model = analyzer["classifier"]
     if model is not None and not isinstance(model, (str, os.PathLike)):
@@ -175,26 +122,23 @@ def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
         analyzer["classifier"] = str(Path(model).resolve())
     elif model is not None:
         analyzer["classifier"] = str(model)
-    if int(video.get("every", 1)) < 1:
+    if not isinstance(video["every"], int) or video["every"] < 1:
         raise EmolibError(f"every must be 1 or more, got {video['every']}")
     return analyzer, video
 
 
-def _keyword_defaults(function: Callable[..., Any]) -> dict[str, Any]:
-    parameters = inspect.signature(function).parameters.values()
-    return {p.name: p.default for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY
-            or (p.default is not inspect.Parameter.empty and p.name not in ("self", "analyzer"))}
-
-
 def _digest(kind: str, analyzer_options: dict[str, Any], video_options: dict[str, Any]) -> str:
     """Hash of what decides an input's result: images depend on the analyzer and ``raw`` only."""
-    video = video_options if kind == "video" else {"raw": video_options.get("raw", True)}
+    if kind == "video":
+        video = {k: v for k, v in video_options.items() if k != "tracking"} | video_options["tracking"].as_dict()
+    else:
+        video = {"raw": video_options.get("raw", True)}
     text = json.dumps({"kind": kind, "analyzer": analyzer_options, "video": video}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def plan(
-    sources: list[tuple[Path, str]], out: Path, analyzer_options: dict[str, Any], video_options: dict[str, Any]
+    sources: Sequence[tuple[Path, str]], out: Path, analyzer_options: dict[str, Any], video_options: dict[str, Any]
 ) -> tuple[list[Job], dict[str, dict[str, Any]]]:
     """(jobs to run, summary records of inputs whose output is already complete, by source)."""
     jobs, done = [], {}
@@ -234,7 +178,6 @@ def analyze_one(job: Job, analyzer_options: dict[str, Any], video_options: dict[
     Runs on a Dask worker. A bad input (:class:`EmolibError`) gives a "failed" record at once; anything
     else is raised so Dask can retry the task.
     """
-    from emolib.pipeline import read_image
     from emolib.video import analyze_video
 
     _prepare_process()
@@ -242,11 +185,12 @@ def analyze_one(job: Job, analyzer_options: dict[str, Any], video_options: dict[
     try:
         analyzer = _analyzer(analyzer_options)
         if job.kind == "video":
-            frames = analyze_video(job.source, analyzer, progress=False, **video_options)
+            frames = analyze_video(job.source, analyzer, progress=False, every=video_options["every"],
+                                   raw=video_options["raw"], options=video_options["tracking"])
             info = _jsonable(dict(frames.attrs))
         else:
             image = read_image(job.source)
-            frames = image_table(image, analyzer, raw=video_options.get("raw", True))
+            frames = analyzer.analyze_table(image, raw=video_options.get("raw", True))
             info = {"source": job.source, "width": image.shape[1], "height": image.shape[0]}
     except EmolibError as err:
         return failure_record(job, str(err))
@@ -269,25 +213,11 @@ def _prepare_process() -> None:
 
 def _analyzer(options: dict[str, Any]) -> Analyzer:
     """An Analyzer for these options, kept per worker thread (built once, reused by later tasks)."""
-    from emolib.pipeline import Analyzer
-
     cache = _LOCAL.__dict__.setdefault("analyzers", {})
     key = json.dumps(options, sort_keys=True, default=str)
     if key not in cache:
         cache[key] = Analyzer(**options)
     return cache[key]
-
-
-def image_table(image_bgr: np.ndarray, analyzer: Analyzer, *, raw: bool = True) -> pd.DataFrame:
-    """The per-frame table of one image: one row per face (largest first, face_id 1..n), frame=0, time_s=0."""
-    from emolib.video import frames_table
-
-    rows = []
-    for face_id, result in enumerate(analyzer.analyze(image_bgr), start=1):
-        probabilities = result.probabilities.tolist()
-        row = (0, 0.0, face_id, *result.box, *probabilities, result.emotion)
-        rows.append(row + tuple(probabilities) if raw else row)
-    return frames_table(rows, raw=raw)
 
 
 def summarize_input(frames: pd.DataFrame, kind: str, info: dict[str, Any]) -> dict[str, Any]:
@@ -398,7 +328,7 @@ def analyze_many(
     default client if there is one, else a new ``LocalCluster`` with ``workers`` single-threaded worker
     processes (default: one per core), closed at the end. ``progress``: a tqdm bar (tqdm.auto: a widget in
     notebooks) and the dashboard link on stderr. ``analyze_options``: detector, classifier, margin, min_face
-    and the options of :func:`emolib.video.analyze_video` (every, raw, detect_every, ...).
+    every, raw, and tracking (a :class:`~emolib.options.TrackingOptions`, or its fields: detect_every, ...).
 
     Inputs whose output is complete (same file size, mtime and options) are skipped; inputs that fail are
     listed in ``out/failures.csv`` and retried by the next run. The summary (:data:`SUMMARY_COLUMNS`, status

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cv2
@@ -17,16 +16,9 @@ import numpy as np
 
 from emolib.errors import EmolibError
 from emolib.labels import FACE_SIZE
+from emolib.media.images import check_bgr
 from emolib.resources import YUNET_MODEL, bundled_path
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One face: box in pixels of the analysed image, detector confidence (0-1), optional landmarks."""
-
-    box: tuple[int, int, int, int]  # x, y, w, h
-    score: float
-    landmarks: tuple[tuple[float, float], ...] | None = None  # right eye, left eye, nose, mouth corners
+from emolib.results import Box, Detection
 
 
 class FaceDetector(Protocol):
@@ -40,13 +32,11 @@ class FaceDetector(Protocol):
 class YuNetDetector:
     """YuNet (OpenCV Zoo, MIT): fast and accurate CNN detector with five landmarks.
 
-    ``max_side``: frames larger than this are downscaled before detection (boxes are mapped back), which
-    keeps 4K frames as fast as 640x480 ones; faces smaller than ~10 px after scaling are missed.
+    Runs at the size it is given; :func:`detect_faces` (used by the Analyzer) scales large frames down first.
     """
 
-    def __init__(self, *, score_threshold: float = 0.7, nms_threshold: float = 0.3, max_side: int = 640) -> None:
+    def __init__(self, *, score_threshold: float = 0.7, nms_threshold: float = 0.3) -> None:
         self.score_threshold = score_threshold
-        self.max_side = max_side
         self._net = cv2.FaceDetectorYN.create(
             str(bundled_path("models", YUNET_MODEL)), "", (320, 320), score_threshold, nms_threshold, 5000
         )
@@ -54,23 +44,18 @@ class YuNetDetector:
         self._lock = threading.Lock()
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
-        image = _check_bgr(image_bgr)
+        image = check_bgr(image_bgr)
         height, width = image.shape[:2]
-        scale = min(1.0, self.max_side / max(height, width))
-        if scale < 1.0:
-            image = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-        size = (image.shape[1], image.shape[0])
         with self._lock:
-            if self._size != size:
-                self._net.setInputSize(size)
-                self._size = size
+            if self._size != (width, height):
+                self._net.setInputSize((width, height))
+                self._size = (width, height)
             _, faces = self._net.detect(image)
         detections = []
         for face in [] if faces is None else faces:
-            values = face[:14] / scale
-            box = clip_box(values, width, height)
+            box = clip_box(face[:4], width, height)
             if box is not None:
-                marks = tuple((float(values[i]), float(values[i + 1])) for i in range(4, 14, 2))
+                marks = tuple((float(face[i]), float(face[i + 1])) for i in range(4, 14, 2))
                 detections.append(Detection(box, float(face[14]), marks))
         return detections
 
@@ -78,29 +63,24 @@ class YuNetDetector:
 class HaarDetector:
     """OpenCV's frontal-face Haar cascade: no model file needed, slower and with more false boxes."""
 
-    def __init__(self, *, scale_factor: float = 1.1, min_neighbors: int = 5, min_size: int = 30,
-                 max_side: int = 640) -> None:
+    def __init__(self, *, scale_factor: float = 1.1, min_neighbors: int = 5, min_size: int = 30) -> None:
         self.scale_factor = scale_factor
         self.min_neighbors = min_neighbors
         self.min_size = min_size
-        self.max_side = max_side
-        self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        self._cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")  # type: ignore[attr-defined]
         if self._cascade.empty():
             raise EmolibError("OpenCV's Haar cascade file could not be loaded (is opencv-python < 5 installed?)")
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
-        image = _check_bgr(image_bgr)
+        image = check_bgr(image_bgr)
         height, width = image.shape[:2]
-        scale = min(1.0, self.max_side / max(height, width))
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-        if scale < 1.0:
-            gray = cv2.resize(gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
         boxes, _, weights = self._cascade.detectMultiScale3(
             gray, self.scale_factor, self.min_neighbors, minSize=(self.min_size, self.min_size), outputRejectLevels=True
         )
         detections = []
         for box, weight in zip(boxes, np.ravel(weights) if len(boxes) else []):
-            clipped = clip_box(np.asarray(box, float) / scale, width, height)
+            clipped = clip_box(box, width, height)
             if clipped is not None:
                 # Squash the cascade's stage margin into 0-1 so scores read like YuNet's confidences.
                 detections.append(Detection(clipped, float(1 / (1 + np.exp(-weight)))))
@@ -110,6 +90,9 @@ class HaarDetector:
 #: Detector factories by name (``Analyzer(detector="haar")``, ``--detector haar``).
 DETECTORS: dict[str, Callable[..., FaceDetector]] = {"yunet": YuNetDetector, "haar": HaarDetector}
 DEFAULT_DETECTOR = "yunet"
+#: Longest side of the frame copy detectors see in still images (:func:`detect_faces`); streams use
+#: :attr:`emolib.options.TrackingOptions.detect_size`.
+DEFAULT_DETECT_SIZE = 640
 
 
 def make_detector(detector: str | FaceDetector | None = None, **options: Any) -> FaceDetector:
@@ -123,13 +106,36 @@ def make_detector(detector: str | FaceDetector | None = None, **options: Any) ->
     return detector
 
 
-def _check_bgr(image: np.ndarray) -> np.ndarray:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError("expected a (H, W, 3) uint8 BGR image")
-    return image
+def detection_scale(width: int, height: int, detect_size: int | None) -> float:
+    """The factor (at most 1) that brings a ``width`` x ``height`` frame's longest side down to ``detect_size``."""
+    return 1.0 if detect_size is None else min(1.0, detect_size / max(width, height))
 
 
-def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> tuple[int, int, int, int] | None:
+def detect_faces(detector: FaceDetector, image_bgr: np.ndarray, *,
+                 detect_size: int | None = DEFAULT_DETECT_SIZE) -> list[Detection]:
+    """``detector``'s faces in a (H, W, 3) uint8 BGR image, detected on a copy whose longest side is at most
+    ``detect_size`` (None: full size), with boxes and landmarks mapped back to the image's pixels.
+
+    The one place emolib scales frames for detection: large frames cost what a ``detect_size`` one does;
+    faces under ~10 px in the scaled copy are missed.
+    """
+    image = check_bgr(image_bgr)
+    height, width = image.shape[:2]
+    scale = detection_scale(width, height, detect_size)
+    if scale == 1.0:
+        return list(detector.detect(image))
+    small = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    detections = []
+    for found in detector.detect(small):
+        box = clip_box(np.asarray(found.box, float) / scale, width, height)
+        if box is None:
+            continue
+        marks = None if found.landmarks is None else tuple((x / scale, y / scale) for x, y in found.landmarks)
+        detections.append(Detection(box, found.score, marks))
+    return detections
+
+
+def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> Box | None:
     """An (x, y, w, h) box rounded and clipped to a ``width`` x ``height`` frame, or None when less than
     ``min_side`` pixels of it are left in either direction."""
     x, y, w, h = (float(v) for v in box[:4])
@@ -140,7 +146,7 @@ def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> tuple[i
     return x0, y0, x1 - x0, y1 - y0
 
 
-def crop_faces(image_bgr: np.ndarray, boxes: list[tuple[int, int, int, int]], *, margin: float = 0.15) -> np.ndarray:
+def crop_faces(image_bgr: np.ndarray, boxes: list[Box], *, margin: float = 0.15) -> np.ndarray:
     """(N, 48, 48) uint8 grayscale crops as FER2013 frames its faces: square, centred, with a margin.
 
     Each box is widened to a square of side ``max(w, h) * (1 + margin)``; parts outside the image are
@@ -149,7 +155,7 @@ def crop_faces(image_bgr: np.ndarray, boxes: list[tuple[int, int, int, int]], *,
     """
     if not boxes:
         return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8)
-    image = _check_bgr(image_bgr)
+    image = check_bgr(image_bgr)
     height, width = image.shape[:2]
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
     for index, (x, y, w, h) in enumerate(boxes):

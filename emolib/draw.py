@@ -21,7 +21,7 @@ from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 
 if TYPE_CHECKING:
-    from emolib.pipeline import FaceResult
+    from emolib.results import FaceResult
 
 #: Box, title and bar colour of each class, BGR.
 EMOTION_COLORS: dict[str, tuple[int, int, int]] = {

@@ -60,7 +60,7 @@ def render_emoji_set(
     for name, path in targets.items():
         glyph = EMOJI_GLYPHS[name]
         left, top, right, bottom = font.getbbox(glyph)
-        canvas = Image.new("RGBA", (right - left + 8, bottom - top + 8), (0, 0, 0, 0))
+        canvas = Image.new("RGBA", (int(right - left + 8), int(bottom - top + 8)), (0, 0, 0, 0))
         ImageDraw.Draw(canvas).text((4 - left, 4 - top), glyph, font=font, embedded_color=True)
         bbox = canvas.getbbox()
         if bbox is None:
@@ -117,7 +117,7 @@ def overlay_rgba(frame_bgr: np.ndarray, rgba: np.ndarray, x: int, y: int) -> np.
     src = rgba[y0 - y:y1 - y, x0 - x:x1 - x]
     roi = frame_bgr[y0:y1, x0:x1]
     alpha = src[:, :, 3:4].astype(np.uint16)
-    blended = src[:, :, :3] * alpha + roi * (255 - alpha) + 128
+    blended = (src[:, :, :3] * alpha + roi * (255 - alpha) + 128).astype(np.uint16)
     roi[:] = (blended + (blended >> 8)) >> 8  # rounded division by 255, exact for these sums
     return frame_bgr
 

@@ -6,8 +6,11 @@ import os
 from pathlib import Path
 
 
-class EmolibError(Exception):
-    """A problem with the user's input (file, data, camera) that deserves one clear line, not a traceback."""
+class EmolibError(ValueError):
+    """A problem with the user's input (file, data, camera, option) that deserves one clear line, not a traceback.
+
+    A :class:`ValueError`, so code that catches bad values catches it too.
+    """
 
 
 def require_file(path: str | os.PathLike, kind: str) -> Path:

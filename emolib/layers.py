@@ -1,22 +1,3 @@
-"""Custom Keras layers of exported models, registered so that saved ``.keras`` files load without code.
+"""Moved to :mod:`emolib.training.layers`; this name stays importable for existing notebooks and scripts."""
 
-Imports Keras: only training, export and Keras-side evaluation use it, never the LiteRT runtime.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-import keras
-
-
-@keras.saving.register_keras_serializable(package="emolib")
-class MirrorFaces(keras.layers.Layer):
-    """Each face's mirror image (flipped left to right): the second view of flip test-time averaging.
-
-    A named layer rather than a ``Lambda``, so an exported ensemble saves as a ``.keras`` file that loads
-    in safe mode.
-    """
-
-    def call(self, images: Any) -> Any:
-        return keras.ops.flip(images, axis=2)
+from emolib.training.layers import *  # noqa: F403

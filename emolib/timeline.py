@@ -19,7 +19,7 @@ from emolib.labels import CLASSES
 
 #: Line colour per class: the overlay colours of :mod:`emolib.draw` (RGB 0-1), neutral darkened for white paper.
 TIMELINE_COLORS: dict[str, tuple[float, float, float]] = {
-    name: (0.45, 0.45, 0.45) if name == "neutral" else tuple(c / 255 for c in reversed(bgr))
+    name: (0.45, 0.45, 0.45) if name == "neutral" else (bgr[2] / 255, bgr[1] / 255, bgr[0] / 255)
     for name, bgr in EMOTION_COLORS.items()
 }
 

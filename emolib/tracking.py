@@ -20,11 +20,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from emolib.errors import EmolibError
-
-#: Smoothing methods: exponential moving average, mean over a sliding window, or none.
-SMOOTHING_METHODS: tuple[str, ...] = ("ema", "window", "none")
-
-Box = tuple[int, int, int, int]
+from emolib.options import SMOOTHING_METHODS, TrackingOptions
+from emolib.results import Box
 
 
 class ProbabilitySmoother:
@@ -54,10 +51,10 @@ class ProbabilitySmoother:
             oldest = time_s - self.seconds + 1e-6  # keep frames of the last `seconds` only (and always this one)
             while len(self._window) > 1 and self._window[0][0] <= oldest:
                 self._window.popleft()
-            value = np.mean([p for _, p in self._window], axis=0, dtype=np.float32)
+            value = np.asarray(np.mean([p for _, p in self._window], axis=0, dtype=np.float32))
         elif self.method == "ema" and self._value is not None:
             weight = 1.0 - math.exp(-max(time_s - self._time, 1e-6) / self.seconds)
-            value = self._value + np.float32(weight) * (probabilities - self._value)
+            value = np.asarray(self._value + weight * (probabilities - self._value), np.float32)
         else:
             value = probabilities
         self._value, self._time = value, time_s
@@ -169,6 +166,12 @@ class Tracker:
         self.smoothing_s = smoothing_s
         self.tracks: list[Track] = []
         self._next_id = 1
+
+    @classmethod
+    def from_options(cls, options: TrackingOptions, *, fps: float = 30.0) -> Tracker:
+        """A tracker with the tracking fields of ``options`` (:class:`~emolib.options.TrackingOptions`)."""
+        return cls(fps=fps, max_age_s=options.max_age_s, iou_threshold=options.iou_threshold,
+                   max_distance=options.max_distance, smoothing=options.smoothing, smoothing_s=options.smoothing_s)
 
     @property
     def faces_seen(self) -> int:

@@ -7,10 +7,9 @@
 
 Speed comes from :class:`VideoTracker`: it detects faces on a downscaled frame every ``detect_every``
 frames, moves the tracked boxes with their motion model in between, and classifies every face of a frame
-in one batched call. Frames FFmpeg cannot decode are skipped and counted; the rest is analysed.
-
-Importing this module quiets FFmpeg's own console messages (``OPENCV_FFMPEG_LOGLEVEL=-8``) unless that
-variable is already set: problems surface as one :class:`EmolibError` line instead.
+in one batched call. How is set by one :class:`~emolib.options.TrackingOptions`. Frames FFmpeg cannot
+decode are skipped and counted; the rest is analysed. Reading, writing and cameras live in
+:mod:`emolib.media`, the face types and table columns in :mod:`emolib.results`.
 """
 
 from __future__ import annotations
@@ -20,64 +19,38 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import cv2
 import numpy as np
 import pandas as pd
 
 from emolib.detect import clip_box
-from emolib.errors import EmolibError, require_file
+from emolib.errors import EmolibError
 from emolib.labels import CLASSES
-from emolib.pipeline import FaceResult
+from emolib.media import VIDEO_SUFFIXES, VideoFileWriter, VideoReader, open_camera
+from emolib.media.video_io import FALLBACK_FPS
+from emolib.options import TrackingOptions
+from emolib.pipeline import Analyzer
+from emolib.results import FRAME_COLUMNS, RAW_COLUMNS, TrackedFace, face_rows, frames_table
 from emolib.tracking import Tracker
 
-if TYPE_CHECKING:
-    from emolib.pipeline import Analyzer
-
-# Read by OpenCV when it first opens a file with FFmpeg; -8 is AV_LOG_QUIET.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-
-#: The first columns of the per-frame table, in this order (probabilities are the smoothed ones).
-FRAME_COLUMNS: tuple[str, ...] = ("frame", "time_s", "face_id", "x", "y", "w", "h", *CLASSES, "emotion")
-#: Unsmoothed probabilities, after :data:`FRAME_COLUMNS` when ``raw=True``.
-RAW_COLUMNS: tuple[str, ...] = tuple(f"raw_{name}" for name in CLASSES)
-#: Video file suffixes a folder search picks up.
-VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv")
-#: FourCC used to write each output suffix (all of them built into OpenCV's FFmpeg).
-WRITER_FOURCC: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".mkv": "mp4v", ".avi": "MJPG"}
-
-#: Run the detector every n-th frame; tracks carry the faces in between.
-DEFAULT_DETECT_EVERY = 3
-#: Longest side of the copy of the frame the detector sees (faces under ~10 px there are missed).
-DEFAULT_DETECT_SIZE = 480
-#: Frame rate assumed when a file does not state a usable one.
-FALLBACK_FPS = 30.0
-
-
-@dataclass
-class TrackedFace(FaceResult):
-    """A :class:`FaceResult` from a stream: ``face_id`` is the track id, ``probabilities`` are smoothed.
-
-    ``raw_probabilities``: this frame's (7,) float32 probabilities before smoothing; ``detected``: the box
-    comes from the detector on this frame (False: moved there by the tracker's motion model).
-    """
-
-    raw_probabilities: np.ndarray | None = field(default=None, repr=False)
-    detected: bool = True
+#: Names this module has always offered; their homes are :mod:`emolib.media` and :mod:`emolib.results`.
+__all__ = [
+    "FALLBACK_FPS", "FRAME_COLUMNS", "RAW_COLUMNS", "VIDEO_SUFFIXES", "TrackedFace", "VideoFileWriter",
+    "VideoReader", "VideoTracker", "analyze_video", "frames_table", "iter_video", "open_camera", "summarize",
+]
 
 
 class VideoTracker:
     """An :class:`Analyzer` plus a :class:`~emolib.tracking.Tracker` for a stream of frames (file, webcam, widget).
 
-    ``fps``: the stream's frame rate (track lifetimes are in seconds); ``detect_every``: run the detector
-    once at least this many frames have passed since its last run (so on every call when frames are
-    skipped), moving the tracked boxes with their motion model in between; ``detect_size``: longest side
-    of the frame copy the detector sees (None: the detector's own limit); ``smoothing``/``smoothing_s``/
-    ``max_age_s``/``iou_threshold``: see :class:`~emolib.tracking.Tracker`. Thread-safe: one call at a
-    time runs, in call order.
+    ``fps``: the stream's frame rate (track lifetimes are in seconds); ``options``: a
+    :class:`~emolib.options.TrackingOptions` (default: the defaults), with ``overrides`` by field name
+    (``detect_every=2``...). The detector runs once at least ``detect_every`` frames have passed since its
+    last run (so on every call when frames are skipped), on a copy of at most ``detect_size`` pixels (None:
+    the analyzer's own); tracks carry the faces in between. Thread-safe: one call at a time, in call order.
     """
 
     def __init__(
@@ -85,32 +58,26 @@ class VideoTracker:
         analyzer: Analyzer | None = None,
         *,
         fps: float = FALLBACK_FPS,
-        detect_every: int = DEFAULT_DETECT_EVERY,
-        detect_size: int | None = DEFAULT_DETECT_SIZE,
-        smoothing: str = "ema",
-        smoothing_s: float = 0.3,
-        max_age_s: float = 1.0,
-        iou_threshold: float = 0.3,
+        options: TrackingOptions | None = None,
+        **overrides: Any,
     ) -> None:
-        if analyzer is None:
-            from emolib.pipeline import Analyzer
-
-            analyzer = Analyzer()
-        if detect_every < 1:
-            raise EmolibError(f"detect_every must be 1 or more, got {detect_every}")
-        if detect_size is not None and detect_size < 32:
-            raise EmolibError(f"detect_size must be at least 32 pixels, got {detect_size}")
-        self.analyzer = analyzer
+        self.options = TrackingOptions.build(options, **overrides)
+        self.analyzer = analyzer if analyzer is not None else Analyzer()
         self.fps = float(fps)
-        self.detect_every = detect_every
-        self.detect_size = detect_size
-        self.tracker = Tracker(fps=fps, max_age_s=max_age_s, iou_threshold=iou_threshold, smoothing=smoothing,
-                               smoothing_s=smoothing_s)
+        self.tracker = Tracker.from_options(self.options, fps=fps)
         self._lock = threading.Lock()
         self._last_detect: int | None = None
         self._last_frame = -1
         self._start: float | None = None
         self._scores: dict[int, float] = {}
+
+    @property
+    def detect_every(self) -> int:
+        return self.options.detect_every
+
+    @property
+    def detect_size(self) -> int | None:
+        return self.options.detect_size
 
     def reset(self) -> None:
         """Start over: no tracks, ids from 1, the next call detects."""
@@ -140,7 +107,7 @@ class VideoTracker:
             detect = self._last_detect is None or frame_index - self._last_detect >= self.detect_every
             if detect:
                 self._last_detect = frame_index
-                detections = self.analyzer.detect(frame_bgr, max_side=self.detect_size)
+                detections = self.analyzer.detect(frame_bgr, detect_size=self.detect_size)
                 boxes = [d.box for d in detections]
                 tracks = self.tracker.update(boxes, frame_index)
                 scores = [d.score for d in detections]
@@ -162,171 +129,8 @@ class VideoTracker:
                             raw_probabilities=r.probabilities, detected=detect)
                 for r, track in zip(results, tracks, strict=True)
             ]
-        faces.sort(key=lambda face: face.face_id)
+        faces.sort(key=lambda face: face.face_id or 0)
         return faces
-
-
-class VideoReader:
-    """Frames of a video file or an open ``cv2.VideoCapture``, skipping (and counting) undecodable ones.
-
-    Attributes: ``name``, ``fps`` (``FALLBACK_FPS`` when the file states none), ``width``, ``height``,
-    ``expected_frames`` (the container's frame count; 0 when unknown), and after iterating: ``frames``
-    (positions seen), ``decoded``, ``unreadable`` and ``truncated`` (ended well before the expected count).
-    A capture passed in is not released by :meth:`close`; one opened from a path is.
-    """
-
-    def __init__(self, source: str | os.PathLike | cv2.VideoCapture, *, max_bad: int = 100) -> None:
-        if isinstance(source, cv2.VideoCapture):
-            if not source.isOpened():
-                raise EmolibError("the video capture is not open")
-            self.name, self._capture, self._owned = "stream", source, False
-        else:
-            path = require_file(source, "a video")
-            capture = cv2.VideoCapture(str(path))
-            if not capture.isOpened():
-                capture.release()
-                raise EmolibError(f"{path} is not a video OpenCV can read (not a video, or truncated or damaged)")
-            self.name, self._capture, self._owned = str(path), capture, True
-        fps = self._capture.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if math.isfinite(fps) and 0 < fps <= 1000 else FALLBACK_FPS
-        self.width = int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH))
-        self.height = int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        count = self._capture.get(cv2.CAP_PROP_FRAME_COUNT)
-        self.expected_frames = int(count) if math.isfinite(count) and count > 0 else 0
-        self.max_bad = max_bad
-        self.frames = self.decoded = self.unreadable = 0
-        self.truncated = False
-
-    def __enter__(self) -> VideoReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._owned:
-            self._capture.release()
-
-    def __iter__(self) -> Iterator[tuple[int, np.ndarray | None]]:
-        return self.iter_frames()
-
-    def iter_frames(self, *, every: int = 1) -> Iterator[tuple[int, np.ndarray | None]]:
-        """(index, (H, W, 3) uint8 BGR frame) for every ``every``-th frame; ``None`` for frames that failed to decode.
-
-        Frames in between are grabbed but not converted. Frames that cannot be decoded are yielded as
-        ``(index, None)`` (whether or not they fall on the ``every`` grid), so writers can keep the timing.
-        """
-        index, failures = -1, 0
-        while True:
-            if not self._capture.grab():
-                if failures >= self.max_bad or (self.expected_frames and index + 1 >= self.expected_frames):
-                    break
-                failures += 1
-                continue
-            for _ in range(failures):  # failed grabs followed by a good one: undecodable frames
-                index += 1
-                self.unreadable += 1
-                yield index, None
-            failures = 0
-            index += 1
-            self.frames = index + 1
-            if index % every:
-                continue
-            ok, frame = self._capture.retrieve()
-            if not ok or frame is None or frame.size == 0:
-                self.unreadable += 1
-                yield index, None
-                continue
-            yield index, self._conform(frame)
-        self.frames = index + 1
-        self.truncated = self.expected_frames - self.frames > 2
-
-    def _conform(self, frame: np.ndarray) -> np.ndarray:
-        """The frame as (height, width, 3) uint8 BGR, whatever the decoder returned."""
-        self.decoded += 1
-        if frame.ndim == 2 or frame.shape[2] == 1:
-            frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-        elif frame.shape[2] == 4:
-            frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
-        if self.width <= 0 or self.height <= 0:
-            self.height, self.width = frame.shape[:2]
-        if frame.shape[:2] != (self.height, self.width):
-            frame = cv2.resize(frame, (self.width, self.height), interpolation=cv2.INTER_AREA)
-        return frame
-
-
-class VideoFileWriter:
-    """Write frames to a video file safely: into a hidden partial file, renamed over ``path`` when closed.
-
-    ``size``: (width, height); the codec follows the suffix (:data:`WRITER_FOURCC`). An existing ``path``
-    is only replaced with ``overwrite``; a failed run (exception in the ``with`` block) leaves it untouched.
-    """
-
-    def __init__(self, path: str | os.PathLike, fps: float, size: tuple[int, int], *, overwrite: bool = False) -> None:
-        self.path = Path(path)
-        suffix = self.path.suffix.lower()
-        if suffix not in WRITER_FOURCC:
-            raise EmolibError(f"cannot write {self.path}: use one of {', '.join(WRITER_FOURCC)}")
-        if self.path.exists() and not overwrite:
-            raise EmolibError(f"{self.path} exists; pass --overwrite (overwrite=True) to replace it")
-        if self.path.is_dir():
-            raise EmolibError(f"{self.path} is a folder, not a video file name")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
-        self.size = (int(size[0]), int(size[1]))
-        self._writer = cv2.VideoWriter(str(self._partial), cv2.VideoWriter_fourcc(*WRITER_FOURCC[suffix]),
-                                       float(fps), self.size)
-        if not self._writer.isOpened():
-            self._partial.unlink(missing_ok=True)
-            raise EmolibError(f"could not open {self.path} for writing")
-        self.frames = 0
-
-    def write(self, frame_bgr: np.ndarray) -> None:
-        """Append a (height, width, 3) uint8 BGR frame (resized if it is another size)."""
-        if frame_bgr.shape[1::-1] != self.size:
-            frame_bgr = cv2.resize(frame_bgr, self.size, interpolation=cv2.INTER_AREA)
-        self._writer.write(frame_bgr)
-        self.frames += 1
-
-    def close(self) -> Path:
-        """Finish the file and move it into place; returns its path."""
-        self._writer.release()
-        os.replace(self._partial, self.path)
-        return self.path
-
-    def abort(self) -> None:
-        """Stop and delete the partial file; ``path`` keeps what it had."""
-        self._writer.release()
-        self._partial.unlink(missing_ok=True)
-
-    def __enter__(self) -> VideoFileWriter:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
-
-
-def open_camera(camera: int | str, *, size: tuple[int, int] | None = None) -> cv2.VideoCapture:
-    """An opened camera that has delivered a first frame, or :class:`EmolibError` saying why not."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our message replaces OpenCV's warnings
-    try:
-        capture = cv2.VideoCapture(camera)
-        if not capture.isOpened():
-            raise EmolibError(f"camera {camera} could not be opened (no camera there, no permission, or in use)")
-        if size is not None:
-            capture.set(cv2.CAP_PROP_FRAME_WIDTH, size[0])
-            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, size[1])
-        ok, _ = capture.read()
-        if not ok:
-            capture.release()
-            raise EmolibError(f"camera {camera} opened but sent no picture")
-        return capture
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 def iter_video(
@@ -335,18 +139,19 @@ def iter_video(
     *,
     every: int = 1,
     tracker: VideoTracker | None = None,
-    **tracker_options: Any,
+    options: TrackingOptions | None = None,
+    **overrides: Any,
 ) -> Iterator[tuple[int, float, np.ndarray, list[TrackedFace]]]:
     """``(frame_index, time_s, frame_bgr, faces)`` for every ``every``-th decodable frame of a video.
 
     ``source``: a file path or an open ``cv2.VideoCapture`` (left open). ``frame_bgr`` is (H, W, 3)
     uint8 BGR; ``faces`` are :class:`TrackedFace` with stable ids and smoothed probabilities. Give a
-    ``tracker`` to reuse one, or ``tracker_options`` for a new :class:`VideoTracker`.
+    ``tracker`` to reuse one, or tracking ``options`` / ``overrides`` for a new :class:`VideoTracker`.
     """
     if every < 1:
         raise EmolibError(f"every must be 1 or more, got {every}")
     with VideoReader(source) as reader:
-        tracker = tracker or VideoTracker(analyzer, fps=reader.fps, **tracker_options)
+        tracker = tracker or VideoTracker(analyzer, fps=reader.fps, options=options, **overrides)
         for index, frame in reader.iter_frames(every=every):
             if frame is not None:
                 yield index, index / reader.fps, frame, tracker.process(frame, frame_index=index)
@@ -363,20 +168,17 @@ def analyze_video(
     progress: bool = True,
     overwrite: bool = False,
     raw: bool = True,
-    detect_every: int = DEFAULT_DETECT_EVERY,
-    detect_size: int | None = DEFAULT_DETECT_SIZE,
-    smoothing: str = "ema",
-    smoothing_s: float = 0.3,
-    max_age_s: float = 1.0,
+    options: TrackingOptions | None = None,
+    **overrides: Any,
 ) -> pd.DataFrame:
     """Track and classify every face of a video file; one row per face per analysed frame.
 
     Columns: :data:`FRAME_COLUMNS` (smoothed probabilities), then :data:`RAW_COLUMNS` when ``raw``.
     ``out``: also write the annotated video there (source size and frame rate, every frame; undecodable
     frames repeat the previous one so the timing holds). ``every``: analyse every n-th frame only.
-    ``progress``: tqdm bar with ETA. Other options: see :class:`VideoTracker`. ``DataFrame.attrs`` holds
-    source, fps, width, height, frames, expected_frames, analyzed_frames, unreadable_frames, truncated,
-    frame_s (seconds per analysed frame), elapsed_s and processing_fps.
+    ``progress``: tqdm bar with ETA. ``options`` / ``overrides``: tracking, see :class:`VideoTracker`.
+    ``DataFrame.attrs`` holds source, fps, width, height, frames, expected_frames, analyzed_frames,
+    unreadable_frames, truncated, frame_s (seconds per analysed frame), elapsed_s and processing_fps.
     """
     from tqdm.auto import tqdm
 
@@ -384,6 +186,7 @@ def analyze_video(
 
     if every < 1:
         raise EmolibError(f"every must be 1 or more, got {every}")
+    options = TrackingOptions.build(options, **overrides)
     path = Path(path)
     if out is not None and Path(out).exists() and path.exists() and Path(out).resolve() == path.resolve():
         raise EmolibError(f"{out} is the input video; choose another output name")
@@ -392,8 +195,7 @@ def analyze_video(
     rows: list[tuple] = []
     analyzed = 0
     try:
-        tracker = VideoTracker(analyzer, fps=reader.fps, detect_every=detect_every, detect_size=detect_size,
-                               smoothing=smoothing, smoothing_s=smoothing_s, max_age_s=max_age_s)
+        tracker = VideoTracker(analyzer, fps=reader.fps, options=options)
         if out is not None:
             writer = VideoFileWriter(out, reader.fps, (reader.width, reader.height), overwrite=overwrite)
         start = time.perf_counter()
@@ -410,10 +212,7 @@ def analyze_video(
                 if index % every == 0:
                     faces = tracker.process(frame, frame_index=index)
                     analyzed += 1
-                    time_s = round(index / reader.fps, 4)
-                    for face in faces:
-                        row = (index, time_s, face.face_id, *face.box, *face.probabilities.tolist(), face.emotion)
-                        rows.append(row + tuple(face.raw_probabilities.tolist()) if raw else row)
+                    rows += face_rows(faces, index, round(index / reader.fps, 4), raw=raw)
                 if writer:
                     previous = annotate(frame, faces, copy=False)
                     writer.write(previous)
@@ -440,15 +239,6 @@ def analyze_video(
 
 def _black(width: int, height: int) -> np.ndarray:
     return np.zeros((height, width, 3), np.uint8)
-
-
-def frames_table(rows: list[tuple], *, raw: bool = True) -> pd.DataFrame:
-    """The per-frame DataFrame from row tuples in :data:`FRAME_COLUMNS` (+ :data:`RAW_COLUMNS`) order."""
-    columns = list(FRAME_COLUMNS) + (list(RAW_COLUMNS) if raw else [])
-    table = pd.DataFrame.from_records(rows, columns=columns)
-    dtypes = {name: "int64" for name in ("frame", "face_id", "x", "y", "w", "h")}
-    dtypes |= {name: "float64" for name in ("time_s", *CLASSES, *(RAW_COLUMNS if raw else ()))}
-    return table.astype(dtypes | {"emotion": "object"})
 
 
 def summarize(frames: pd.DataFrame, *, frame_s: float | None = None) -> pd.DataFrame:

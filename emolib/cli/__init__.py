@@ -56,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from emolib.cli.quiet import ffmpeg_quiet
+
     try:
-        return int(args.run(args) or 0)
+        with ffmpeg_quiet():  # FFmpeg's per-frame warnings would bury emolib's one-line errors
+            return int(args.run(args) or 0)
     except EmolibError as err:
         if args.debug:
             raise

@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     summary = analyze_many(
         args.inputs, args.out, args.scheduler, workers=args.workers, progress=not args.no_progress,
-        detector=args.detector, classifier=args.model, margin=args.margin, every=args.every, **tracking_options(args),
+        detector=args.detector, classifier=args.model, margin=args.margin, every=args.every,
+        tracking=tracking_options(args),
     )
     warned = summary[(summary["status"] != "failed") & summary["error"].notna()]
     for row in warned.head(MAX_WARNINGS).itertuples(index=False):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emolib.errors import EmolibError
+from emolib.options import TrackingOptions
 
 if TYPE_CHECKING:
-    from emolib.data import FerData
     from emolib.pipeline import Analyzer
+    from emolib.training.data import FerData
 
 
 def positive_int(text: str) -> int:
@@ -32,45 +35,40 @@ def add_analyzer_options(parser: argparse.ArgumentParser) -> None:
 
 
 def make_analyzer(args: argparse.Namespace) -> Analyzer:
-    """An Analyzer from the options of :func:`add_analyzer_options`."""
+    """An Analyzer from the options of :func:`add_analyzer_options` (native loading chatter silenced)."""
+    from emolib.cli.quiet import native_stderr_silenced
     from emolib.pipeline import Analyzer
 
-    return Analyzer(detector=args.detector, classifier=args.model, margin=args.margin)
+    with native_stderr_silenced():
+        return Analyzer(detector=args.detector, classifier=args.model, margin=args.margin)
 
 
-def add_tracking_options(parser: argparse.ArgumentParser, *, detect_every: int | None = None,
-                         detect_size: int | None = None) -> None:
-    """--detect-every, --detect-size, --smoothing, --smoothing-s, --max-age-s: how faces are followed between frames.
-
-    ``detect_every``/``detect_size``: this command's defaults; None for those of :mod:`emolib.video` (3 and 480,
-    resolved by :func:`tracking_options`, so that building the parser does not import it).
-    """
-    parser.add_argument("--detect-every", type=positive_int, default=detect_every,
-                        help="run the face detector every n-th frame, tracking in between "
-                             f"(default: {detect_every or 3})")
-    parser.add_argument("--detect-size", type=positive_int, default=detect_size,
-                        help="longest side of the frame copy the detector sees; larger finds smaller faces, slower "
-                             f"(default: {detect_size or 480})")
-    parser.add_argument("--smoothing", choices=("ema", "window", "none"), default="ema",
-                        help="temporal smoothing of each face's probabilities (default: %(default)s)")
-    parser.add_argument("--smoothing-s", type=float, default=0.3,
-                        help="smoothing time in seconds (default: %(default)s)")
-    parser.add_argument("--max-age-s", type=float, default=1.0,
-                        help="seconds a face may be missing before its track (and id) ends (default: %(default)s)")
+def add_tracking_options(parser: argparse.ArgumentParser, defaults: TrackingOptions | None = None) -> None:
+    """One flag per field of :class:`~emolib.options.TrackingOptions` (``--detect-every`` ...), help from its
+    metadata; ``defaults``: this command's (e.g. the webcam's lighter ones). Read back with :func:`tracking_options`."""
+    defaults = defaults or TrackingOptions()
+    group = parser.add_argument_group("tracking", "how faces are followed from frame to frame")
+    hints = typing.get_type_hints(TrackingOptions)
+    for field in dataclasses.fields(TrackingOptions):
+        default = getattr(defaults, field.name)
+        kind = int if hints[field.name] in (int, int | None) else float if hints[field.name] is float else str
+        options: dict[str, Any] = {"default": default, "dest": f"tracking_{field.name}",
+                                   "help": f"{field.metadata['help']} (default: {default})"}
+        if "choices" in field.metadata:
+            options["choices"] = field.metadata["choices"]
+        else:
+            options["type"] = positive_int if kind is int else kind
+        group.add_argument(f"--{field.name.replace('_', '-')}", **options)
 
 
-def tracking_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The :class:`emolib.video.VideoTracker` keyword options from those of :func:`add_tracking_options`."""
-    from emolib.video import DEFAULT_DETECT_EVERY, DEFAULT_DETECT_SIZE
-
-    return {"detect_every": args.detect_every or DEFAULT_DETECT_EVERY,
-            "detect_size": args.detect_size or DEFAULT_DETECT_SIZE,
-            "smoothing": args.smoothing, "smoothing_s": args.smoothing_s, "max_age_s": args.max_age_s}
+def tracking_options(args: argparse.Namespace) -> TrackingOptions:
+    """The :class:`~emolib.options.TrackingOptions` of the flags of :func:`add_tracking_options`."""
+    return TrackingOptions(**{name: getattr(args, f"tracking_{name}") for name in TrackingOptions.names()})
 
 
 def load_fer_data(path: Path | None) -> FerData:
     """FER2013 from ``path`` (CSV or image-folder tree), or from the usual places when None."""
-    from emolib.data import find_fer2013, load
+    from emolib.training.data import find_fer2013, load
 
     source = path or find_fer2013()
     if source is None:

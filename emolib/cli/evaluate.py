@@ -35,12 +35,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.classify import load_classifier
-    from emolib.evaluate import evaluate, plot_confusion
+    from emolib.loaders import load_classifier
+    from emolib.training.evaluate import evaluate, plot_confusion
 
     data = load_fer_data(args.data)
     if args.ferplus:
-        from emolib.data import with_ferplus
+        from emolib.training.data import with_ferplus
 
         data = with_ferplus(data, args.ferplus, labels="majority")
     output_folder(args.out)
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     models = [load_classifier(model) for model in names]
     outputs = []  # every output is checked before the first (slow) evaluation
     for model in models:
-        stem = getattr(model, "name", None) or Path(model.path).stem
+        stem = getattr(model, "name", None) or Path(getattr(model, "path", "model")).stem
         outputs.append((output_path(args.out / f"confusion_{stem}_{args.split}.png", args.overwrite),
                         output_path(args.out / f"per_class_{stem}_{args.split}.csv", args.overwrite)))
     summary_file = output_path(args.out / f"summary_{args.split}.json", args.overwrite)

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.export import check_keras_file, combine, load_keras_model, to_tflite
+    from emolib.training.export import check_keras_file, combine, load_keras_model, to_tflite
 
     for model in args.model:
         check_keras_file(model)

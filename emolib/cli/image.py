@@ -11,7 +11,6 @@ import cv2
 
 from emolib.cli.common import add_analyzer_options, make_analyzer, output_folder, output_path
 from emolib.errors import EmolibError
-from emolib.pipeline import IMAGE_SUFFIXES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,10 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def collect_images(paths: list[Path]) -> list[tuple[Path, Path]]:
     """(image file, output stem relative to --out) for every file and every image inside every folder."""
+    from emolib.media import IMAGE_SUFFIXES, find_media
+
     found = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+            files = find_media(path, ["image"])
             if not files:
                 raise EmolibError(f"{path}: no images in this folder ({', '.join(IMAGE_SUFFIXES)})")
             found += [(file, Path(path.name) / file.relative_to(path).with_suffix("")) for file in files]
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from emolib.draw import annotate
-    from emolib.pipeline import read_image
+    from emolib.media import read_image
 
     for path in args.paths:
         if not path.exists():

@@ -10,7 +10,7 @@ from emolib.errors import EmolibError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from emolib.model import ARCHITECTURES
+    from emolib.training.model import ARCHITECTURES
 
     parser = subparsers.add_parser(
         "train", help="train an emotion model on FER2013",
@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.train import TrainConfig, fit, trained_weights, training_targets
+    from emolib.training.train import TrainConfig, fit, trained_weights, training_targets
 
     output_folder(args.out)
     data = load_fer_data(args.data)

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path | None, Path | None]]:
     """(video, annotated out, csv, plot) for every video to analyse, checked against --overwrite."""
-    from emolib.video import VIDEO_SUFFIXES
+    from emolib.media import VIDEO_SUFFIXES, find_media, media_kind
 
     source: Path = args.input
     if not source.exists():
@@ -58,19 +58,17 @@ def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path
     if source.is_dir():
         if args.csv or args.plot:
             raise EmolibError("with a folder, --csv and --plot are not used: --out names the output folder")
-        videos = sorted(p for p in source.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+        videos = find_media(source, ["video"])
         if not videos:
             raise EmolibError(f"{source}: no videos in this folder ({', '.join(VIDEO_SUFFIXES)})")
         folder = output_folder(args.out or Path("emolib_output"))
-        jobs = []
+        jobs: list[tuple[Path, Path | None, Path | None, Path | None]] = []
         for video in videos:
             stem = folder / video.relative_to(source).with_suffix("")
             jobs.append((video, stem.with_name(f"{stem.name}_annotated.mp4"), stem.with_name(f"{stem.name}.csv"),
                          stem.with_name(f"{stem.name}_timeline.png")))
     else:
-        from emolib.pipeline import IMAGE_SUFFIXES
-
-        if source.suffix.lower() in IMAGE_SUFFIXES:
+        if media_kind(source) == "image":
             raise EmolibError(f"{source} is an image, not a video; analyse pictures with `emolib image`")
         jobs = [(source, args.out, args.csv, args.plot)]
     outputs = [path for job in jobs for path in job[1:] if path is not None]
@@ -96,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             analyzer = analyzer or make_analyzer(args)
             frames = analyze_video(
                 video, analyzer, out=out, every=args.every, progress=not args.no_progress, overwrite=args.overwrite,
-                **tracking_options(args),
+                options=tracking_options(args),
             )
             if csv is not None:
                 write_csv(frames, csv)

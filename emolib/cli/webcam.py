@@ -1,8 +1,8 @@
 """``emolib webcam``: live emotion analysis of a camera in an OpenCV window (q or Esc quits).
 
-A background thread reads the camera and keeps only the newest frame, so a slow frame makes the next
-ones be dropped instead of the picture lagging behind. Needs an OpenCV build with GUI support
-(``opencv-python``, not ``opencv-python-headless``) and a display.
+A background thread (:class:`emolib.media.LatestFrameReader`) reads the camera and keeps only the newest
+frame, so a slow frame makes the next ones be dropped instead of the picture lagging behind. Needs an
+OpenCV build with GUI support (``opencv-python``, not ``opencv-python-headless``) and a display.
 """
 
 from __future__ import annotations
@@ -11,19 +11,16 @@ import argparse
 import os
 import re
 import sys
-import threading
 import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from emolib.cli.common import add_analyzer_options, add_tracking_options, make_analyzer, output_path, tracking_options
 from emolib.errors import EmolibError
+from emolib.options import TrackingOptions
 
 WINDOW = "emolib webcam (q or Esc quits)"
-#: Seconds without a new frame after which the camera counts as gone.
-FRAME_TIMEOUT_S = 5.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--record", type=Path, default=None, help="also save the annotated stream (.mp4, .avi)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --record file")
     parser.add_argument("--size", default="640x480", help="requested capture size WxH (default: %(default)s)")
-    add_tracking_options(parser, detect_every=2, detect_size=320)
+    add_tracking_options(parser, TrackingOptions(detect_every=2, detect_size=320))
     add_analyzer_options(parser)
     parser.set_defaults(run=run)
 
@@ -56,59 +53,6 @@ def check_display() -> None:
         raise EmolibError("no display to show the webcam window on (DISPLAY is not set)")
 
 
-class LatestFrameReader:
-    """Reads a capture in a daemon thread and keeps only the newest frame (older unread ones are dropped).
-
-    :meth:`get` returns each frame at most once: ``((H, W, 3) uint8 BGR frame, time.monotonic() of capture)``.
-    """
-
-    def __init__(self, capture: cv2.VideoCapture, *, max_failures: int = 50) -> None:
-        self._capture = capture
-        self._max_failures = max_failures
-        self._condition = threading.Condition()
-        self._frame: np.ndarray | None = None
-        self._time = 0.0
-        self._fresh = False
-        self._running = True
-        self.error: str | None = None
-        self.dropped = 0
-        self._thread = threading.Thread(target=self._run, name="emolib-camera", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        failures = 0
-        while self._running:
-            ok, frame = self._capture.read()  # blocks without the GIL until the camera has a frame
-            if not ok:
-                failures += 1
-                if failures > self._max_failures:
-                    with self._condition:
-                        self.error = "the camera stopped sending pictures"
-                        self._condition.notify_all()
-                    return
-                time.sleep(0.01)
-                continue
-            failures = 0
-            with self._condition:
-                self.dropped += self._fresh
-                self._frame, self._time, self._fresh = frame, time.monotonic(), True
-                self._condition.notify_all()
-
-    def get(self, timeout: float = FRAME_TIMEOUT_S) -> tuple[np.ndarray, float]:
-        """The newest frame not returned yet, waiting up to ``timeout`` seconds for one."""
-        with self._condition:
-            if not self._condition.wait_for(lambda: self._fresh or self.error, timeout):
-                raise EmolibError(f"the camera sent no picture for {timeout:.0f} s")
-            if not self._fresh:
-                raise EmolibError(self.error)
-            self._fresh = False
-            return self._frame, self._time
-
-    def stop(self) -> None:
-        self._running = False
-        self._thread.join(timeout=2.0)
-
-
 def _parse_size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d+)[xX](\d+)", text.strip())
     if not match:
@@ -118,7 +62,8 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def run(args: argparse.Namespace) -> int:
     from emolib.draw import annotate, draw_fps
-    from emolib.video import VideoFileWriter, VideoTracker, open_camera
+    from emolib.media import LatestFrameReader, VideoFileWriter, open_camera
+    from emolib.video import VideoTracker
 
     size = _parse_size(args.size)
     if args.record is not None:
@@ -128,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     capture = open_camera(args.camera, size=size)
     camera_fps = capture.get(cv2.CAP_PROP_FPS)
     camera_fps = camera_fps if 1 <= camera_fps <= 240 else 30.0
-    tracker = VideoTracker(analyzer, fps=camera_fps, **tracking_options(args))
+    tracker = VideoTracker(analyzer, fps=camera_fps, options=tracking_options(args))
     reader = LatestFrameReader(capture)
     writer: VideoFileWriter | None = None
     shown, fps, start = 0, 0.0, time.monotonic()

@@ -1,9 +1,11 @@
-"""Pieces every emolib widget shares: the result table, PNG/JPEG encoding, emoji data URLs, class colours."""
+"""Pieces every emolib widget shares: result-table HTML, PNG/JPEG encoding, emoji data URLs, class colours.
+
+Widgets build their tables with :mod:`emolib.results` (``face_rows``, ``frames_table``), like every other entry point.
+"""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -12,24 +14,10 @@ import pandas as pd
 from emolib.draw import EMOTION_COLORS
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
-from emolib.pipeline import FaceResult
 from emolib.resources import bundled_path
-from emolib.video import frames_table
 
 #: Detector names offered in the widgets' menus.
 DETECTOR_CHOICES: tuple[str, ...] = ("yunet", "haar")
-
-
-def face_rows(frame: int, time_s: float, faces: Sequence[FaceResult]) -> list[tuple]:
-    """Rows in :data:`emolib.video.FRAME_COLUMNS` order; faces without a track id are numbered 1, 2, ..."""
-    return [(frame, time_s, face.face_id if face.face_id is not None else index, *face.box,
-             *np.asarray(face.probabilities, float).tolist(), face.emotion)
-            for index, face in enumerate(faces, start=1)]
-
-
-def results_table(rows: Iterable[tuple]) -> pd.DataFrame:
-    """The one result table of every widget: :func:`emolib.video.frames_table`'s columns, without raw ones."""
-    return frames_table(list(rows), raw=False)
 
 
 def table_html(table: pd.DataFrame) -> str:

@@ -6,11 +6,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from emolib.plots import confused_examples, figure_png, gallery
+from emolib.training.plots import confused_examples, figure_png, gallery
 
 
 class ConfusionExplorer(widgets.VBox):
-    """A menu of the ``top`` most confused (true, predicted) pairs of an :class:`emolib.evaluate.Evaluation`
+    """A menu of the ``top`` most confused (true, predicted) pairs of an :class:`emolib.training.evaluate.Evaluation`
     (made with ``keep_images=True``) and a gallery of the faces behind the chosen pair, most confident first.
     """
 

@@ -12,8 +12,10 @@ import pandas as pd
 from emolib.detect import make_detector
 from emolib.draw import annotate
 from emolib.errors import EmolibError
-from emolib.pipeline import Analyzer, FaceResult, decode_image, read_image
-from emolib.widgets._common import DETECTOR_CHOICES, encode, face_rows, results_table, table_html
+from emolib.media import decode_image, read_image
+from emolib.pipeline import Analyzer
+from emolib.results import FaceResult, faces_to_frame
+from emolib.widgets._common import DETECTOR_CHOICES, encode, table_html
 
 #: Detector options the score slider sets, by detector name (others are filtered after detection).
 _SCORE_OPTION = {"yunet": "score_threshold"}
@@ -69,7 +71,7 @@ class ImageWidget(widgets.VBox):
     @property
     def results(self) -> pd.DataFrame:
         """The faces of the current image, one row each (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
-        return results_table(face_rows(0, 0.0, self.faces))
+        return faces_to_frame(self.faces)
 
     def analyze(self, source: str | os.PathLike | bytes | np.ndarray) -> pd.DataFrame:
         """Load ``source`` (path, image file bytes, or BGR array), analyse it and show it; returns :attr:`results`."""

@@ -21,7 +21,7 @@ from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebso
 class NoDelayWebsocketConnection(ZMQChannelsWebsocketConnection):
     """Jupyter Server's ZMQ <-> websocket kernel connection, sending small messages without delay."""
 
-    async def connect(self) -> Any:
+    async def connect(self) -> Any:  # type: ignore[override]  # the base's stub says Future, it is a coroutine
         """Turn Nagle's algorithm off on this websocket, then connect as usual."""
         self.websocket_handler.set_nodelay(True)
-        return await super().connect()
+        return await super().connect()  # type: ignore[misc]

@@ -9,25 +9,22 @@ from typing import Any
 
 import cv2
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from emolib.draw import annotate
 from emolib.errors import EmolibError
-from emolib.labels import CLASSES
-from emolib.pipeline import Analyzer, FaceResult
-from emolib.plots import figure_png
+from emolib.media import VideoReader, find_media
+from emolib.pipeline import Analyzer
+from emolib.results import FaceResult, face_rows, faces_from_frame, frames_table
 from emolib.timeline import plot_timeline
-from emolib.video import VIDEO_SUFFIXES, VideoReader, iter_video, summarize
-from emolib.widgets._common import DETECTOR_CHOICES, encode, face_rows, results_table
+from emolib.training.plots import figure_png
+from emolib.video import iter_video, summarize
+from emolib.widgets._common import DETECTOR_CHOICES, encode
 
 
 def find_videos(folder: str | os.PathLike = ".", *, limit: int = 200) -> list[str]:
     """Video files under ``folder`` (recursively, hidden folders skipped), as paths starting with ``folder``."""
-    root = Path(folder)
-    found = [p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
-    return sorted(str(p) for p in found)[:limit]
+    return [str(path) for path in find_media(folder, ["video"])[:limit]]
 
 
 class VideoWidget(widgets.VBox):
@@ -45,7 +42,7 @@ class VideoWidget(widgets.VBox):
         self._analyzer_for = detector if analyzer is not None else None
         self.source: Path | None = None
         self.fps = 30.0
-        self._table = results_table([])
+        self._table = frames_table([])
         self._capture: cv2.VideoCapture | None = None
         self._figure: Any = None
         self._cursors: list[Any] = []
@@ -95,7 +92,7 @@ class VideoWidget(widgets.VBox):
             rows: list[tuple] = []
             start = last = time.perf_counter()
             for index, time_s, _frame, faces in iter_video(path, self.analyzer, every=self.every.value):
-                rows.extend(face_rows(index, round(time_s, 4), faces))
+                rows.extend(face_rows(faces, index, round(time_s, 4)))
                 now = time.perf_counter()
                 if now - last > 0.1:
                     self.progress.value, last = index + 1, now
@@ -108,7 +105,7 @@ class VideoWidget(widgets.VBox):
             self.run_button.disabled = False
         elapsed = time.perf_counter() - start
         self.source, self.path.value = path, str(path)
-        self._table = results_table(rows)
+        self._table = frames_table(rows)
         self._table.attrs.update(frame_s=self.every.value / self.fps, fps=self.fps, source=str(path))
         self.status.value = f"{len(self._table)} face rows, {elapsed:.1f} s"
         self._open_capture()
@@ -129,9 +126,7 @@ class VideoWidget(widgets.VBox):
         earlier = frames[frames <= frame]
         if not len(earlier) or frame - earlier.max() >= self.every.value:
             return []
-        rows = table[table["frame"] == earlier.max()]
-        return [FaceResult((int(r.x), int(r.y), int(r.w), int(r.h)), np.array([getattr(r, c) for c in CLASSES],
-                           np.float32), face_id=int(r.face_id)) for r in rows.itertuples()]
+        return faces_from_frame(table[table["frame"] == earlier.max()])
 
     def show_frame(self, frame: int) -> None:
         """Show the annotated frame ``frame`` and move the timeline's marker to its time."""

@@ -24,9 +24,12 @@ import traitlets
 
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.media import LatestFrameReader, open_camera
+from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
-from emolib.video import VideoTracker, open_camera
-from emolib.widgets._common import css_colors, emoji_data_urls, encode, face_rows, results_table
+from emolib.results import face_rows, frames_table
+from emolib.video import VideoTracker
+from emolib.widgets._common import css_colors, emoji_data_urls, encode
 
 _HERE = Path(__file__).parent
 
@@ -57,10 +60,11 @@ class WebcamWidget(anywidget.AnyWidget):
     >>> widget = WebcamWidget()            # then press Start, or: widget.running = True
     >>> widget.results                     # recent per-frame results (emolib.video.FRAME_COLUMNS)
 
-    ``analyzer``: an :class:`emolib.Analyzer` (default: one with ``detector``); ``tracker_options``: passed to
-    :class:`emolib.video.VideoTracker` (``detect_every``, ``smoothing_s``, ...). ``kernel_camera``: when the
-    browser gives no camera, stream this ``cv2.VideoCapture`` source of the kernel's machine instead (useful
-    when the kernel runs locally); None disables the fallback. ``history``: faces kept for :attr:`results`.
+    ``analyzer``: an :class:`emolib.Analyzer` (default: one with ``detector``); ``tracking``: a
+    :class:`emolib.options.TrackingOptions`; ``tracker_options``: overrides of its fields (``detect_every``...).
+    ``kernel_camera``: when the browser gives no camera, stream this ``cv2.VideoCapture`` source of the
+    kernel's machine instead (useful when the kernel runs locally); None disables the fallback.
+    ``history``: faces kept for :attr:`results`.
 
     Browsers give the camera only to secure pages: ``https://`` or ``http://localhost`` / ``127.0.0.1``.
     For a remote kernel, reach Jupyter through https or an SSH tunnel (``ssh -L 8888:localhost:8888 host``).
@@ -104,12 +108,13 @@ class WebcamWidget(anywidget.AnyWidget):
         detector: str | None = None,
         kernel_camera: int | str | None = 0,
         history: int = 5000,
+        tracking: TrackingOptions | None = None,
         tracker_options: dict[str, Any] | None = None,
         **traits: Any,
     ) -> None:
         super().__init__(emojis=emoji_data_urls(), colors=css_colors(), classes=list(CLASSES), **traits)
         self.analyzer = analyzer if analyzer is not None else Analyzer(detector=detector)
-        self.tracker = VideoTracker(self.analyzer, **{"fps": 30.0, **(tracker_options or {})})
+        self.tracker = VideoTracker(self.analyzer, fps=30.0, options=tracking, **(tracker_options or {}))
         self.kernel_camera = kernel_camera
         self._lock = threading.Lock()
         self._rows: deque[tuple] = deque(maxlen=history)
@@ -128,7 +133,7 @@ class WebcamWidget(anywidget.AnyWidget):
         ``buffers[0]``: the JPEG file or ``height * width`` grey bytes. Reply: ``{"type": "results", "id",
         "width", "height", "ms", "faces": [FaceResult.to_dict(), ...]}`` plus ``"error"`` for a bad frame.
         """
-        reply = {"type": "results", "id": content.get("id"), "view": content.get("view"),
+        reply: dict[str, Any] = {"type": "results", "id": content.get("id"), "view": content.get("view"),
                  "width": content.get("width"), "height": content.get("height"), "faces": [], "ms": 0.0}
         try:
             frame = decode_frame(content, buffers)
@@ -146,7 +151,7 @@ class WebcamWidget(anywidget.AnyWidget):
         elapsed = (time.perf_counter() - start) * 1000
         with self._lock:
             self._frame += 1
-            self._rows.extend(face_rows(self._frame, round(time.monotonic() - self._start, 3), faces))
+            self._rows.extend(face_rows(faces, self._frame, round(time.monotonic() - self._start, 3)))
         return {"faces": [face.to_dict() for face in faces], "ms": round(elapsed, 2),
                 "width": int(frame_bgr.shape[1]), "height": int(frame_bgr.shape[0])}
 
@@ -155,9 +160,9 @@ class WebcamWidget(anywidget.AnyWidget):
         """Recent faces, one row per face per analysed frame (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
         with self._lock:
             rows = list(self._rows)
-        return results_table(rows)
+        return frames_table(rows)
 
-    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: list[memoryview]) -> None:
+    def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: list[bytes | memoryview]) -> None:
         kind = content.get("type")
         if kind == "frame":
             self.send(self.handle_frame(content, buffers))
@@ -257,10 +262,12 @@ class _KernelCamera:
 
     def _run(self) -> None:
         widget, index = self.widget, 0
+        reader = LatestFrameReader(self.capture)
         try:
             while not self._stop.is_set():
-                ok, frame = self.capture.read()
-                if not ok or frame is None:
+                try:
+                    frame, _ = reader.get()
+                except EmolibError:
                     widget.send({"type": "error", "view": self.view,
                                  "message": "The kernel's camera stopped delivering frames."})
                     break
@@ -273,4 +280,5 @@ class _KernelCamera:
                 widget.send({**reply, "type": "kernel_frame", "id": index, "view": self.view},
                             buffers=[encode(frame, ".jpg", 80)])
         finally:
+            reader.stop()
             self.capture.release()
