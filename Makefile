@@ -29,6 +29,30 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check emolib tests benchmarks
 
+# The notebooks' sources are notebooks/NN_name.py (jupytext percent format): edit them, then `make notebooks`.
+# nbstripout numbers the cell ids and drops jupytext's own metadata, so the .ipynb files stay stable.
+NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/[0-9][0-9]_*.py))
+.PHONY: notebooks check-notebooks
+
+notebooks: $(STAMP)
+	$(VENV)/bin/jupytext --quiet --to ipynb $(NOTEBOOK_SOURCES)
+	$(VENV)/bin/nbstripout --extra-keys metadata.jupytext $(NOTEBOOK_SOURCES:.py=.ipynb)
+
+# Fails when an .ipynb is not exactly what its .py builds (one side edited alone), or has no .py.
+check-notebooks: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && status=0 && \
+	for notebook in notebooks/*.ipynb; do \
+	    [ -f "$${notebook%.ipynb}.py" ] || { echo "$$notebook has no source $${notebook%.ipynb}.py"; status=1; }; \
+	done && \
+	for source in $(NOTEBOOK_SOURCES); do \
+	    built="$$tmp/$$(basename "$${source%.py}").ipynb"; \
+	    $(VENV)/bin/jupytext --quiet --to ipynb --output "$$built" "$$source" && \
+	    $(VENV)/bin/nbstripout --extra-keys metadata.jupytext "$$built" && \
+	    diff -u "$${source%.py}.ipynb" "$$built" || \
+	    { echo "$${source%.py}.ipynb is not what $$source builds: run make notebooks"; status=1; }; \
+	done; \
+	exit $$status
+
 # TCP_NODELAY on kernel websockets: the live webcam widget's round trip is several times faster with it.
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/ \

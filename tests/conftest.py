@@ -41,7 +41,7 @@ def fer_csv(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def fer2013_path() -> Path:
     """The real FER2013 CSV, or skip: it lives in ../shared/data/fer2013 (or data/) and is never committed."""
-    from emolib.data import find_fer2013
+    from emolib.training.data import find_fer2013
 
     path = find_fer2013()
     if path is None:

@@ -34,15 +34,17 @@ from emolib.batch import (  # noqa: E402
     SUMMARY_COLUMNS,
     analyze_many,
     atomic_write,
-    collect_inputs,
     output_name,
     read_frames,
     read_metadata,
     split_options,
     write_parquet,
 )
-from emolib.pipeline import Analyzer, read_image  # noqa: E402
-from emolib.video import analyze_video, frames_table  # noqa: E402
+from emolib.media import read_image  # noqa: E402
+from emolib.options import TrackingOptions  # noqa: E402
+from emolib.pipeline import Analyzer  # noqa: E402
+from emolib.results import frames_table  # noqa: E402
+from emolib.video import analyze_video  # noqa: E402
 
 VIDEOS = ("clip_a.mp4", "sub/clip_b.mp4", "clip_c.avi", "no_face.mp4")
 
@@ -99,24 +101,6 @@ def _mtimes(folder: Path) -> dict[str, int]:
 # --------------------------------------------------------------------------- fast: no cluster
 
 
-def test_collect_inputs_files_folders_globs(tmp_path: Path) -> None:
-    (tmp_path / "a" / "deep").mkdir(parents=True)
-    for name in ("a/one.mp4", "a/deep/two.MOV", "a/pic.jpg", "a/readme.txt", "a/.hidden.mp4", "b.png", "c.dat"):
-        (tmp_path / name).write_bytes(b"x")
-    found = collect_inputs([tmp_path / "a", str(tmp_path / "*.png"), tmp_path / "a" / "one.mp4", tmp_path / "c.dat"])
-    names = {path.relative_to(tmp_path).as_posix(): kind for path, kind in found}
-    assert names == {"a/deep/two.MOV": "video", "a/one.mp4": "video", "a/pic.jpg": "image", "b.png": "image",
-                     "c.dat": "video"}, "folder recursive without hidden/non-media, glob, explicit file, no duplicates"
-    assert all(path.is_absolute() for path, _ in found)
-    with pytest.raises(EmolibError, match="no such file"):
-        collect_inputs([tmp_path / "missing.mp4"])
-    with pytest.raises(EmolibError, match="matches no videos"):
-        collect_inputs([str(tmp_path / "*.mkv")])
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(EmolibError, match="no videos or images"):
-        collect_inputs([tmp_path / "empty"])
-
-
 def test_output_names_are_stable_distinct_and_visible(tmp_path: Path) -> None:
     assert output_name(tmp_path / "x" / "clip.mp4") == output_name(tmp_path / "x" / ".." / "x" / "clip.mp4")
     assert output_name(tmp_path / "x" / "clip.mp4") != output_name(tmp_path / "y" / "clip.mp4")
@@ -127,7 +111,9 @@ def test_output_names_are_stable_distinct_and_visible(tmp_path: Path) -> None:
 def test_split_options_fills_defaults_and_rejects_unknown() -> None:
     analyzer, video = split_options({"every": 2, "margin": 0.2})
     assert analyzer["margin"] == 0.2 and analyzer["detector"] == "yunet" and video["every"] == 2
-    assert {"raw", "detect_every", "smoothing"} <= set(video) and not {"out", "progress", "overwrite"} & set(video)
+    assert set(video) == {"every", "raw", "tracking"} and video["tracking"] == TrackingOptions()
+    tracking = split_options({"detect_every": 5, "max_distance": 0.0})[1]["tracking"]
+    assert tracking == TrackingOptions(5, max_distance=0.0)
     assert split_options({}) == split_options({"detector": "yunet", "every": 1}), "explicit defaults change nothing"
     with pytest.raises(EmolibError, match="unknown option"):
         split_options({"evry": 2})
@@ -152,7 +138,7 @@ def test_parquet_schema_does_not_depend_on_rows(tmp_path: Path) -> None:
 
     row = (0, 0.0, 1, 1, 2, 3, 4, *[1 / 7] * 7, "happy", *[1 / 7] * 7)
     for name, rows in (("empty", []), ("full", [row])):
-        table = frames_table(rows)
+        table = frames_table(rows, raw=True)
         table.insert(0, "source", name)
         write_parquet(table, tmp_path / f"{name}.parquet", {"stamp": {}, "summary": {}})
     assert pq.read_schema(tmp_path / "empty.parquet").equals(pq.read_schema(tmp_path / "full.parquet"))

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from emolib.data import FerData, ferplus_majority_labels, ferplus_soft_labels, load, load_ferplus, with_ferplus
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES, FERPLUS_COLUMNS
+from emolib.training.data import FerData, ferplus_majority_labels, ferplus_soft_labels, load, load_ferplus, with_ferplus
 from tests.conftest import write_fer_csv
 
 

@@ -116,7 +116,7 @@ def test_glyph_table_covers_every_class() -> None:
 def test_drawing_imports_neither_pillow_nor_tensorflow() -> None:
     code = (
         "import sys, numpy as np, emolib\n"
-        "from emolib.pipeline import FaceResult\n"
+        "from emolib.results import FaceResult\n"
         "emolib.annotate(np.zeros((240, 320, 3), np.uint8), [FaceResult((10, 10, 60, 60), np.full(7, 1 / 7))])\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PIL', 'tensorflow', 'keras')]\n"
         "assert not bad, bad\n"

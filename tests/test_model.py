@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("keras", reason="training extra (keras, tensorflow) not installed")
 
-from emolib.data import load  # noqa: E402
-from emolib.model import ARCHITECTURES, build_model  # noqa: E402
+from emolib.training.data import load  # noqa: E402
+from emolib.training.model import ARCHITECTURES, build_model  # noqa: E402
 from tests.conftest import write_fer_csv  # noqa: E402
 
 
@@ -56,8 +56,8 @@ def test_fit_resume_and_export(tmp_path: Path) -> None:
     import pandas as pd
 
     from emolib.classify import EmotionClassifier
-    from emolib.export import load_keras_model, to_tflite
-    from emolib.train import TrainConfig, fit
+    from emolib.training.export import load_keras_model, to_tflite
+    from emolib.training.train import TrainConfig, fit
 
     class Interrupt(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -129,7 +129,7 @@ def test_a_run_stopped_before_its_averaged_epochs_offers_best_weights(tmp_path: 
     """Early stopping used to end a cosine run before its averaged epochs while train named averaged.keras."""
     import keras
 
-    from emolib.train import TrainConfig, fit, trained_weights
+    from emolib.training.train import TrainConfig, fit, trained_weights
 
     class StopAfterTwo(keras.callbacks.Callback):
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -146,7 +146,7 @@ def test_a_run_stopped_before_its_averaged_epochs_offers_best_weights(tmp_path: 
 
 
 def test_average_weights(tmp_path: Path) -> None:
-    from emolib.train import average_weights
+    from emolib.training.train import average_weights
 
     model = build_model("mini_xception")
     first = [np.zeros_like(w) for w in model.get_weights()]
@@ -162,7 +162,7 @@ def test_average_weights(tmp_path: Path) -> None:
 
 def test_distillation_and_ferplus_targets(tmp_path: Path) -> None:
     """Teachers' probabilities are mixed into the targets, and the tf.data input feeds the soft targets."""
-    from emolib.train import TrainConfig, make_dataset, training_targets
+    from emolib.training.train import TrainConfig, make_dataset, training_targets
 
     data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=2), cache=False)
 
@@ -187,7 +187,7 @@ def test_distillation_and_ferplus_targets(tmp_path: Path) -> None:
 
 
 def test_random_erase() -> None:
-    from emolib.train import random_erase
+    from emolib.training.train import random_erase
 
     images = np.zeros((200, 48, 48, 1), np.float32)
     rng = np.random.default_rng(0)
@@ -203,7 +203,7 @@ def test_augmenter_is_seeded_and_bounded(astronaut_bgr: np.ndarray) -> None:
     """The augmentation of every pipeline: seeded, in range, and each change only as large as asked."""
     import cv2
 
-    from emolib.train import Augmenter
+    from emolib.training.train import Augmenter
 
     face = cv2.resize(cv2.cvtColor(astronaut_bgr[20:260, 130:350], cv2.COLOR_BGR2GRAY), (48, 48))
     faces = np.repeat(face[None, ..., None].astype(np.float32), 64, axis=0)
@@ -231,7 +231,7 @@ def test_augmenter_is_seeded_and_bounded(astronaut_bgr: np.ndarray) -> None:
 
 def test_python_pipeline_without_tf_data(tmp_path: Path) -> None:
     """The PyDataset pipeline (used on JAX/PyTorch) shuffles, augments, keeps targets aligned and trains."""
-    from emolib.train import Augmenter, make_dataset
+    from emolib.training.train import Augmenter, make_dataset
 
     data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=4), cache=False).split("Training")
     batches = make_dataset(data, batch_size=8, training=True, augment=Augmenter({"shift": 0.1, "erase": 0.5}, 1),

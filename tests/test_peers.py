@@ -7,10 +7,10 @@ import importlib.util
 import numpy as np
 import pytest
 
-from emolib.classify import load_classifier
 from emolib.detect import crop_faces
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.loaders import load_classifier
 from emolib.pipeline import Analyzer
 
 needs_fer = pytest.mark.skipif(importlib.util.find_spec("fer") is None,

@@ -9,7 +9,7 @@ import pytest
 from emolib import Analyzer, FaceResult, read_image
 from emolib.detect import DETECTORS, crop_faces, make_detector
 from emolib.errors import EmolibError
-from emolib.pipeline import _truncated_jpeg
+from emolib.media.images import _truncated_jpeg
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +35,29 @@ def test_every_detector_finds_the_face(name: str, astronaut_bgr: np.ndarray) -> 
 
 
 def test_large_frames_are_downscaled_for_detection(astronaut_bgr: np.ndarray) -> None:
-    big = cv2.resize(astronaut_bgr, (2048, 2048))
-    (small_face,) = make_detector("yunet").detect(astronaut_bgr)
-    (big_face,) = make_detector("yunet").detect(big)
-    np.testing.assert_allclose(np.array(big_face.box) / 4, small_face.box, atol=6)
+    """Analyzer.detect on a 1280x960 frame: the detector sees 640x480, boxes and landmarks come back in full pixels."""
+    seen: list[tuple[int, int]] = []
+
+    class Recording:
+        def __init__(self) -> None:
+            self.inner = make_detector("yunet")
+
+        def detect(self, image: np.ndarray) -> list:
+            seen.append(image.shape[1::-1])
+            return self.inner.detect(image)
+
+    frame = cv2.resize(astronaut_bgr, (640, 480))
+    big = cv2.resize(frame, (1280, 960))
+    analyzer = Analyzer(Recording())
+    (small_face,) = analyzer.detect(frame)
+    (big_face,) = analyzer.detect(big)
+    assert seen == [(640, 480), (640, 480)], "the 1280x960 frame is detected at the default 640 px"
+    np.testing.assert_allclose(np.array(big_face.box) / 2, small_face.box, atol=1)
+    np.testing.assert_allclose(np.array(big_face.landmarks) / 2, small_face.landmarks, atol=1.0)
+    x, y, w, h = big_face.box
+    assert all(x <= px <= x + w and y <= py <= y + h for px, py in big_face.landmarks), "landmarks inside the box"
+    (full,) = analyzer.detect(big, detect_size=1280)
+    assert seen[-1] == (1280, 960) and abs(full.box[2] - big_face.box[2]) < 0.1 * big_face.box[2]
 
 
 def test_no_face_in_blank_image(analyzer: Analyzer) -> None:

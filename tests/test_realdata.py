@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emolib.data import load
-from emolib.evaluate import evaluate
 from emolib.resources import DEFAULT_MODEL
+from emolib.training.data import load
+from emolib.training.evaluate import evaluate
 
 pytestmark = pytest.mark.realdata
 WEIGHTS = (Path(__file__).resolve().parents[1] / "models" / DEFAULT_MODEL).with_suffix(".weights.h5")  # for Keras
@@ -49,7 +49,7 @@ def test_previous_default_still_matches_its_card(private_test) -> None:  # noqa:
 @pytest.mark.slow
 def test_tflite_agrees_with_keras(private_test, bundled) -> None:  # noqa: ANN001
     pytest.importorskip("keras", reason="training extra not installed")
-    from emolib.classify import KerasEmotionClassifier
+    from emolib.training.classifier import KerasEmotionClassifier
 
     keras_side = KerasEmotionClassifier(WEIGHTS).predict(private_test.images)
     agreement = float(np.mean(keras_side.argmax(axis=1) == bundled.predictions))

@@ -13,9 +13,9 @@ import pytest
 pytest.importorskip("ipywidgets", reason="the widgets need the lab extra (ipywidgets, anywidget)")
 pytest.importorskip("anywidget", reason="the widgets need the lab extra (ipywidgets, anywidget)")
 
-from emolib.evaluate import Evaluation  # noqa: E402
 from emolib.labels import CLASSES  # noqa: E402
-from emolib.video import FRAME_COLUMNS  # noqa: E402
+from emolib.results import FRAME_COLUMNS  # noqa: E402
+from emolib.training.evaluate import Evaluation  # noqa: E402
 from emolib.widgets import ConfusionExplorer, ImageWidget, VideoWidget, WebcamWidget  # noqa: E402
 from emolib.widgets.webcam import camera_error_message, decode_frame  # noqa: E402
 
@@ -177,8 +177,35 @@ def test_image_widget_finds_the_astronaut(astronaut_bgr: np.ndarray, tmp_path: P
     cv2.imwrite(str(path), astronaut_bgr)
     assert len(widget.analyze(str(path))) == 1
     assert len(widget.analyze(path.read_bytes())) == 1
-    widget.min_score.value = 0.99
-    assert len(widget.results) <= 1
+    widget.min_score.value = 0.99  # haar: exactly the detections scoring 0.99 or more are shown
+    kept = [tuple(face.box) for face in widget.analyzer.analyze(astronaut_bgr) if face.score >= 0.99]
+    assert [tuple(face.box) for face in widget.faces] == kept
+    assert [tuple(row) for row in widget.results[["x", "y", "w", "h"]].to_numpy()] == kept
+
+
+def test_image_widget_min_score_is_the_least_score_shown(astronaut_bgr: np.ndarray) -> None:
+    """The one face of the photo stays while min score is at or below its score, and goes above it."""
+    widget = ImageWidget(astronaut_bgr)  # min score 0.6
+    assert len(widget.results) == 1
+    score = widget.faces[0].score
+    assert 0.61 <= score <= 0.98, "the slider (up to 0.99) must be able to pass the face's score"
+    widget.min_score.value = score - 0.01
+    assert len(widget.results) == 1 and widget.message.value.startswith("1 face found")
+    widget.min_score.value = score + 0.01
+    assert widget.results.empty and widget.faces == []
+    assert widget.message.value == "0 faces found in 512x512" and "No face found" in widget.table.value
+
+
+def test_image_widget_counts_the_faces(astronaut_bgr: np.ndarray) -> None:
+    widget = ImageWidget(np.full((480, 640, 3), 128, np.uint8))  # a blank frame: nobody
+    assert widget.results.empty and list(widget.results.columns) == list(FRAME_COLUMNS)
+    assert widget.message.value == "0 faces found in 640x480"
+    table = widget.analyze(np.hstack([astronaut_bgr, astronaut_bgr]))  # the astronaut twice, side by side
+    assert len(table) == 2 and sorted(table["face_id"]) == [1, 2]
+    centres = sorted((table["x"] + table["w"] / 2).tolist())
+    assert centres[0] < 512 < centres[1], "one face in each half"
+    assert abs((centres[1] - centres[0]) - 512) < 10, "the same face, 512 px apart"
+    assert widget.message.value == "2 faces found in 1024x512"
 
 
 def test_image_widget_reports_bad_input_without_raising(tmp_path: Path) -> None:
@@ -190,7 +217,7 @@ def test_image_widget_reports_bad_input_without_raising(tmp_path: Path) -> None:
 
 
 def test_video_widget_timeline_and_slider(astronaut_bgr: np.ndarray, tmp_path: Path) -> None:
-    from emolib.synthetic import write_demo_video
+    from emolib.training.synthetic import write_demo_video
 
     clip = write_demo_video(tmp_path / "clip.mp4", astronaut_bgr, seconds=1, fps=10, size=(320, 240))
     widget = VideoWidget(clip, folder=tmp_path)
@@ -210,7 +237,7 @@ def test_video_widget_timeline_and_slider(astronaut_bgr: np.ndarray, tmp_path: P
 
 
 def test_confusion_explorer_shows_the_faces_of_a_pair() -> None:
-    from emolib.synthetic import make_synthetic_fer
+    from emolib.training.synthetic import make_synthetic_fer
 
     data = make_synthetic_fer(6, seed=1)
     rng = np.random.default_rng(0)

@@ -53,9 +53,10 @@ def add_tracking_options(parser: argparse.ArgumentParser, defaults: TrackingOpti
         default = getattr(defaults, field.name)
         kind = int if hints[field.name] in (int, int | None) else float if hints[field.name] is float else str
         options: dict[str, Any] = {"default": default, "dest": f"tracking_{field.name}",
-                                   "help": f"{field.metadata['help']} (default: {default})"}
+                                   "metavar": field.name.upper(), "help": f"{field.metadata['help']} (default: {default})"}
         if "choices" in field.metadata:
             options["choices"] = field.metadata["choices"]
+            del options["metavar"]
         else:
             options["type"] = positive_int if kind is int else kind
         group.add_argument(f"--{field.name.replace('_', '-')}", **options)

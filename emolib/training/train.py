@@ -61,11 +61,31 @@ class TrainConfig:
     teacher: list[str] = field(default_factory=list)
     teacher_weight: float = 0.5
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """:class:`EmolibError` for settings no run can use (unknown architecture, non-positive sizes)."""
+        from emolib.training.model import ARCHITECTURES
+
+        if self.arch not in ARCHITECTURES:
+            raise EmolibError(f"unknown architecture {self.arch!r}; known: {', '.join(sorted(ARCHITECTURES))}")
+        for name in ("epochs", "batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise EmolibError(f"{name} must be a whole number of 1 or more, got {value!r}")
+        if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
+            raise EmolibError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if not isinstance(self.augment, dict):
+            raise EmolibError(f"augment must be a mapping of option to amount, got {self.augment!r}")
+
     @classmethod
     def load(cls, path: str | os.PathLike) -> TrainConfig:
         """The settings saved in a run's ``config.json``, or :class:`EmolibError` if the file is not one."""
         try:
             return cls(**json.loads(Path(path).read_text()))
+        except EmolibError as err:
+            raise EmolibError(f"{path}: not a valid run configuration: {err}") from None
         except (ValueError, TypeError) as err:
             raise EmolibError(f"{path}: not a valid run configuration ({err})") from None
 
@@ -175,15 +195,16 @@ def fit(
     Soft targets (``config.ferplus``, ``config.teacher``) are made by :func:`training_targets` unless
     ``data.targets`` is already set. Returns the Keras ``History``; the best weights are in ``out/best.keras``.
     """
-    import keras
-
-    from emolib.training.model import build_model
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config_file = out / "config.json"
     if config is None:
         config = TrainConfig.load(config_file) if config_file.is_file() else TrainConfig()
+    config.validate()  # fields may have been set after construction
+    import keras
+
+    from emolib.training.model import build_model
+
     config_file.write_text(json.dumps(dataclasses.asdict(config), indent=2))
     keras.utils.set_random_seed(config.seed)
     if data.targets is None and (config.ferplus or config.teacher):
