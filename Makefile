@@ -26,8 +26,13 @@ test: $(STAMP)
 	EMOLIB_QUICK=1 $(PY) -m pytest --nbmake tests notebooks
 	$(VENV)/bin/nbstripout --verify notebooks/*.ipynb
 
+# Style (ruff, notebooks' sources included), layers (import-linter contracts in pyproject.toml), types (mypy),
+# and the .ipynb files equal to what their sources build.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check emolib tests benchmarks
+	$(VENV)/bin/ruff check emolib tests benchmarks notebooks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(MAKE) --no-print-directory check-notebooks
 
 # The notebooks' sources are notebooks/NN_name.py (jupytext percent format): edit them, then `make notebooks`.
 # nbstripout numbers the cell ids and drops jupytext's own metadata, so the .ipynb files stay stable.

@@ -23,7 +23,8 @@
 # - how often people disagree about the labels, from the ten FERPlus annotators per face;
 # - duplicates (also across the train/test splits) and junk images (blank, not a face).
 #
-# All logic lives in `emolib` (`emolib.data`, `emolib.audit`, `emolib.plots`); this notebook calls it.
+# All logic lives in `emolib` (`emolib.training.data`, `emolib.training.audit`, `emolib.training.plots`);
+# this notebook calls it.
 
 # %% tags=["parameters"]
 import os
@@ -36,8 +37,8 @@ SAMPLES_PER_CLASS = 6 if QUICK else 10
 # %%
 # %matplotlib inline
 
-from emolib.data import find_fer2013, load
-from emolib.synthetic import make_synthetic_fer
+from emolib.training.data import find_fer2013, load
+from emolib.training.synthetic import make_synthetic_fer
 
 fer_path = find_fer2013()  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
 if fer_path is not None:
@@ -70,21 +71,21 @@ ax.invert_yaxis()
 # Each row is one class; the number under its name is its size.
 
 # %%
-from emolib.plots import sample_grid
+from emolib.training.plots import sample_grid
 
 sample_grid(data, per_class=SAMPLES_PER_CLASS)
 
 # %% [markdown]
 # ## FERPlus: how much do people agree?
 # [FERPlus](https://github.com/microsoft/FERPlus) had ten crowd workers relabel every FER2013 face.
-# `emolib.audit.label_agreement` puts the two side by side: `agreement` is the share of the ten votes
+# `emolib.training.audit.label_agreement` puts the two side by side: `agreement` is the share of the ten votes
 # that went to the original FER2013 label.
 
 # %%
 from IPython.display import display
 
-from emolib.audit import label_agreement
-from emolib.data import load_ferplus
+from emolib.training.audit import label_agreement
+from emolib.training.data import load_ferplus
 
 ferplus_path = fer_path.parent / "fer2013new.csv" if fer_path is not None else None
 if ferplus_path is not None and ferplus_path.is_file():
@@ -107,7 +108,7 @@ if agreement is not None:
 # The faces the annotators rejected most clearly: FER2013 label, then what FERPlus voted.
 
 # %%
-from emolib.plots import gallery
+from emolib.training.plots import gallery
 
 if agreement is not None:
     disputed = agreement[(agreement.not_face == 0)].sort_values("agreement").head(16)
@@ -119,7 +120,7 @@ if agreement is not None:
 # in a test split, and copies with different labels are label noise.
 
 # %%
-from emolib.audit import find_blank, find_duplicates
+from emolib.training.audit import find_blank, find_duplicates
 
 duplicates = find_duplicates(data)
 groups = duplicates.drop_duplicates("group")
@@ -143,6 +144,6 @@ if junk_rows:
 
 # %% [markdown]
 # ## What to try next
-# - `emolib.data.ferplus_soft_labels` gives the vote shares: train on them instead of the hard labels.
+# - `emolib.training.data.ferplus_soft_labels` gives the vote shares: train on them instead of the hard labels.
 # - Drop the blank and not-a-face rows, and de-duplicate across splits, before training (notebook 2).
-# - Compare the class balance of your own data: `emolib.data.load("my_faces/")` reads class folders too.
+# - Compare the class balance of your own data: `emolib.training.data.load("my_faces/")` reads class folders too.

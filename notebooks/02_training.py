@@ -19,7 +19,7 @@
 #
 # **What this notebook teaches**
 # - the mini-Xception (Arriaga et al. 2017), layer by layer: why separable convolutions and residual modules;
-# - training with `emolib.train.fit`: augmentation, a warm-up + cosine learning-rate schedule, label
+# - training with `emolib.training.train.fit`: augmentation, a warm-up + cosine learning-rate schedule, label
 #   smoothing, live training curves;
 # - checkpoints (`best.keras`, `last.keras`, `log.csv`) and resuming a run.
 #
@@ -34,7 +34,7 @@ QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "n
 
 from pathlib import Path
 
-ARCH = "mini_xception"                 # see emolib.model.ARCHITECTURES
+ARCH = "mini_xception"                 # see emolib.training.model.ARCHITECTURES
 EPOCHS = 2 if QUICK else 80
 SUBSET = 3000 if QUICK else None       # faces, random rows of all splits
 OUT = Path("runs") / "02_training"     # checkpoints and log (git-ignored)
@@ -42,8 +42,8 @@ OUT = Path("runs") / "02_training"     # checkpoints and log (git-ignored)
 # %%
 # %matplotlib inline
 
-from emolib.data import find_fer2013, load
-from emolib.synthetic import make_synthetic_fer
+from emolib.training.data import find_fer2013, load
+from emolib.training.synthetic import make_synthetic_fer
 
 fer_path = find_fer2013()  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
 if fer_path is not None:
@@ -64,7 +64,7 @@ data.counts()
 
 # %% [markdown]
 # ## The model, layer by layer
-# `emolib.model.build_model` builds any registered architecture. Every model takes raw 0-255 pixels
+# `emolib.training.model.build_model` builds any registered architecture. Every model takes raw 0-255 pixels
 # (the `scale` layer maps them to -1..1, so exported files need no preprocessing) and ends in seven
 # softmax probabilities.
 #
@@ -78,7 +78,7 @@ data.counts()
 # %%
 import pandas as pd
 
-from emolib.model import build_model
+from emolib.training.model import build_model
 
 model = build_model(ARCH)
 pd.DataFrame([(layer.name, type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params())
@@ -90,13 +90,13 @@ print(f"{model.count_params():,} parameters in all")
 # %% [markdown]
 # ## Train with live curves
 # `fit` trains on *Training*, keeps the best *PublicTest* epoch, and writes everything under `OUT`.
-# `emolib.plots.live_training_plot()` is an ordinary Keras callback that redraws the curves each epoch.
+# `emolib.training.plots.live_training_plot()` is an ordinary Keras callback that redraws the curves each epoch.
 
 # %%
 import shutil
 
-from emolib.plots import live_training_plot
-from emolib.train import TrainConfig, fit
+from emolib.training.plots import live_training_plot
+from emolib.training.train import TrainConfig, fit
 
 shutil.rmtree(OUT, ignore_errors=True)  # a fresh run each time (keep OUT to resume instead)
 config = TrainConfig(arch=ARCH, epochs=EPOCHS, batch_size=64, warmup_epochs=0 if QUICK else 2)
@@ -120,7 +120,7 @@ sorted(path.name for path in OUT.iterdir())
 config.epochs = EPOCHS + 1
 history = fit(data, OUT, config, verbose=1)
 
-from emolib.plots import training_curves
+from emolib.training.plots import training_curves
 
 training_curves(OUT / "log.csv")  # every epoch of both calls
 

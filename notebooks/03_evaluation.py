@@ -25,7 +25,8 @@
 # - calibration: does "80% sure" mean right 80% of the time? (reliability diagram, ECE);
 # - Grad-CAM: which part of the face drove a prediction.
 #
-# Logic: `emolib.evaluate`, `emolib.plots`, `emolib.explain`; the picker is `emolib.widgets.ConfusionExplorer`.
+# Logic: `emolib.training.evaluate`, `emolib.training.plots`, `emolib.training.explain`;
+# the picker is `emolib.widgets.ConfusionExplorer`.
 
 # %% tags=["parameters"]
 import os
@@ -43,8 +44,8 @@ LIMIT = 1500 if QUICK else None                   # test faces evaluated
 # %%
 # %matplotlib inline
 
-from emolib.data import find_fer2013, load
-from emolib.synthetic import make_synthetic_fer
+from emolib.training.data import find_fer2013, load
+from emolib.training.synthetic import make_synthetic_fer
 
 fer_path = find_fer2013()  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
 if fer_path is not None:
@@ -64,7 +65,7 @@ if LIMIT and len(test) > LIMIT:
     test = test.select(np.random.default_rng(0).permutation(len(test))[:LIMIT])
 
 # %%
-from emolib.evaluate import evaluate
+from emolib.training.evaluate import evaluate
 
 evaluation = evaluate(test, MODEL, split=None, keep_images=True, name="bundled" if MODEL is None else None)
 evaluation.summary()
@@ -91,7 +92,7 @@ pd.DataFrame(rows).set_index("model")
 # Left: counts. Right: each row divided by its class size (recall on the diagonal).
 
 # %%
-from emolib.evaluate import plot_confusion
+from emolib.training.evaluate import plot_confusion
 
 plot_confusion(evaluation);
 
@@ -119,7 +120,7 @@ ConfusionExplorer(evaluation, top=10)
 # ## The most confident mistakes
 
 # %%
-from emolib.plots import misclassified_gallery
+from emolib.training.plots import misclassified_gallery
 
 misclassified_gallery(evaluation, limit=16)
 
@@ -128,7 +129,7 @@ misclassified_gallery(evaluation, limit=16)
 # Bars below the diagonal: the model is over-confident in that range. ECE is the average gap.
 
 # %%
-from emolib.evaluate import reliability_diagram
+from emolib.training.evaluate import reliability_diagram
 
 reliability_diagram(evaluation);
 
@@ -139,8 +140,8 @@ reliability_diagram(evaluation);
 # their maps (and predictions) to be close to random. A fully trained model looks at the mouth, eyes and brows.
 
 # %%
-from emolib.export import load_keras_model
-from emolib.train import TrainConfig, fit
+from emolib.training.export import load_keras_model
+from emolib.training.train import TrainConfig, fit
 
 if KERAS_MODEL:
     keras_model = load_keras_model(KERAS_MODEL)
@@ -156,9 +157,9 @@ else:
     keras_model = load_keras_model(out / "best.keras")
 
 # %%
-from emolib.explain import grad_cam, overlay_heatmaps
 from emolib.labels import CLASSES
-from emolib.plots import gallery
+from emolib.training.explain import grad_cam, overlay_heatmaps
+from emolib.training.plots import gallery
 
 faces = test.images[:16]
 predicted = keras_model.predict(faces[..., None].astype("float32"), verbose=0).argmax(axis=1)

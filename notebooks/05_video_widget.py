@@ -41,7 +41,7 @@ DETECTOR = "yunet"
 import cv2
 from skimage import data as samples
 
-from emolib.synthetic import write_demo_video
+from emolib.training.synthetic import write_demo_video
 
 photo = cv2.cvtColor(samples.astronaut(), cv2.COLOR_RGB2BGR)
 clip = write_demo_video("demo_clip.mp4", photo, seconds=SECONDS, fps=15)

@@ -52,8 +52,8 @@ def add_tracking_options(parser: argparse.ArgumentParser, defaults: TrackingOpti
     for field in dataclasses.fields(TrackingOptions):
         default = getattr(defaults, field.name)
         kind = int if hints[field.name] in (int, int | None) else float if hints[field.name] is float else str
-        options: dict[str, Any] = {"default": default, "dest": f"tracking_{field.name}",
-                                   "metavar": field.name.upper(), "help": f"{field.metadata['help']} (default: {default})"}
+        options: dict[str, Any] = {"default": default, "dest": f"tracking_{field.name}", "metavar": field.name.upper(),
+                                   "help": f"{field.metadata['help']} (default: {default})"}
         if "choices" in field.metadata:
             options["choices"] = field.metadata["choices"]
             del options["metavar"]
