@@ -41,7 +41,7 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     from emolib.batch import analyze_many, split_options
-    from emolib.synthetic import write_demo_video
+    from emolib.training.synthetic import write_demo_video
 
     print(f"cores: {os.cpu_count()}  load average before: {_load()}")
     image = cv2.imread(str(SAMPLE))

@@ -24,9 +24,10 @@ SAMPLE = REPO / "data" / "astronaut.jpg"
 
 KERAS_COLD = """
 import sys, cv2
-from emolib.classify import KerasEmotionClassifier
+from emolib.training.classifier import KerasEmotionClassifier
 from emolib.draw import annotate
-from emolib.pipeline import Analyzer, read_image
+from emolib.media import read_image
+from emolib.pipeline import Analyzer
 image = read_image(sys.argv[1])
 analyzer = Analyzer(classifier=KerasEmotionClassifier(sys.argv[2]))
 cv2.imwrite(sys.argv[3], annotate(image, analyzer.analyze(image)))
@@ -60,7 +61,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="cold-start runs per side")
     args = parser.parse_args()
 
-    from emolib.classify import EmotionClassifier, KerasEmotionClassifier, bundled_models
+    from emolib.classify import EmotionClassifier, bundled_models
+    from emolib.training.classifier import KerasEmotionClassifier
 
     rng = np.random.default_rng(0)
     one_face = rng.integers(0, 256, (1, 48, 48), dtype=np.uint8)

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True)
+    pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+    subprocess.run([*pip, "-w", str(out), str(ROOT)], check=True, capture_output=True)
     (found,) = out.glob("emolib-*.whl")
     return found
 
@@ -55,8 +55,8 @@ def test_one_version_and_the_plugins_in_the_metadata(wheel: Path) -> None:
 
 def test_the_installed_wheel_loads_its_own_models(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
+    subprocess.run([*pip, "--target", str(target), str(wheel)], check=True, capture_output=True)
     code = ("import json, emolib; from emolib.classify import bundled_models; a = emolib.Analyzer();"
             "print(json.dumps({'file': emolib.__file__, 'model': str(a.classifier.path), 'models': bundled_models()}))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True,

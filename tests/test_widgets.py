@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -128,6 +129,7 @@ def test_webcam_falls_back_to_the_kernel_camera(monkeypatch: pytest.MonkeyPatch,
             self.frames = 3
 
         def read(self) -> tuple[bool, np.ndarray | None]:
+            time.sleep(0.1)  # a 10 fps camera: the kernel keeps up and sends each frame
             self.frames -= 1
             return (True, face_320.copy()) if self.frames >= 0 else (False, None)
 
@@ -150,7 +152,8 @@ def test_webcam_falls_back_to_the_kernel_camera(monkeypatch: pytest.MonkeyPatch,
     widget._on_msg(widget, {"type": "camera_error", "view": "v", "name": "NotFoundError", "message": ""}, [])
     assert done.wait(20)
     kinds = [content["type"] for content, _ in sent]
-    assert kinds == ["status", "kernel_frame", "kernel_frame", "kernel_frame", "error"]
+    assert kinds[0] == "status" and kinds[-1] == "error" and set(kinds[1:-1]) == {"kernel_frame"}
+    assert 2 <= len(kinds) - 2 <= 3, "each camera frame is sent at most once (a late one may be dropped as stale)"
     assert "kernel's camera" in sent[0][0]["text"]
     content, buffers = sent[1]
     assert len(content["faces"]) == 1 and content["width"] == 320
