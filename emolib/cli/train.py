@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from emolib.training.train import TrainConfig, fit, trained_weights, training_targets
 
     output_folder(args.out)
-    data = load_fer_data(args.data)
     saved = args.out / "config.json"
-    config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()
+    config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()  # a bad saved config fails first
+    data = load_fer_data(args.data)
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
                          ("learning_rate", args.learning_rate), ("seed", args.seed),
                          ("average_last", args.average_last),
