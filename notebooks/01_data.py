@@ -37,19 +37,9 @@ SAMPLES_PER_CLASS = 6 if QUICK else 10
 # %%
 # %matplotlib inline
 
-from emolib.training.data import find_fer2013, load
-from emolib.training.synthetic import make_synthetic_fer
+from emolib.training.synthetic import fer2013_or_synthetic
 
-fer_path = find_fer2013()  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
-if fer_path is not None:
-    data = load(fer_path)
-    print(f"FER2013 from {fer_path}: {len(data)} faces")
-elif QUICK:
-    data = make_synthetic_fer(n_per_class=80, seed=0)
-    print("NOTE: FER2013 not found, so this run uses a small SYNTHETIC set of cartoon faces.\n"
-          "Every step runs, but no figure below says anything about real faces.")
-else:
-    raise FileNotFoundError("FER2013 not found: put fer2013.csv(.gz) in data/ or set EMOLIB_FER2013")
+data = fer2013_or_synthetic(quick=QUICK)  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
 
 # %% [markdown]
 # ## Classes and imbalance
@@ -85,7 +75,9 @@ sample_grid(data, per_class=SAMPLES_PER_CLASS)
 from IPython.display import display
 
 from emolib.training.audit import label_agreement
-from emolib.training.data import load_ferplus
+from emolib.training.data import find_fer2013, load_ferplus
+
+fer_path = find_fer2013()
 
 ferplus_path = fer_path.parent / "fer2013new.csv" if fer_path is not None else None
 if ferplus_path is not None and ferplus_path.is_file():

@@ -125,3 +125,15 @@ def test_grad_cam_on_the_mini_xception() -> None:
     assert heatmaps.shape == (3, 48, 48) and heatmaps.dtype == np.float32
     assert grad_cam(model, faces, class_index=CLASSES.index("fear")).shape == (3, 48, 48)
     assert overlay_heatmaps(faces, heatmaps).shape == (3, 48, 48, 3)
+
+
+def test_notebook_data_falls_back_only_in_quick_mode(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    from emolib.errors import EmolibError
+    from emolib.training.synthetic import fer2013_or_synthetic
+
+    monkeypatch.setattr("emolib.training.data.find_fer2013", lambda: None)
+    data = fer2013_or_synthetic(quick=True, n_per_class=5)
+    assert len(data) == 35 and "SYNTHETIC" in capsys.readouterr().out
+    with pytest.raises(EmolibError, match="EMOLIB_QUICK=1"):
+        fer2013_or_synthetic(quick=False)

@@ -93,7 +93,8 @@ class Evaluation:
         pairs = [(t, p, int(counts.loc[t, p]), float(shares.loc[t, p]))
                  for t in CLASSES for p in CLASSES if t != p and counts.loc[t, p] > 0]
         frame = pd.DataFrame(pairs, columns=["true", "predicted", "count", "share_of_true"])
-        return frame.sort_values("count", ascending=False).head(top).reset_index(drop=True)
+        # stable: tied pairs keep CLASSES order (true class, then predicted)
+        return frame.sort_values("count", ascending=False, kind="stable").head(top).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
         """Headline figures as plain numbers (for JSON and the model card)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emolib.errors import EmolibError
 from emolib.labels import CLASSES, FACE_SIZE, SPLITS
 from emolib.training.data import FerData
 
@@ -103,3 +104,24 @@ def write_demo_video(path: str | os.PathLike, image_bgr: np.ndarray, *, seconds:
             crop = image_bgr[round(y0):round(y0 + crop_h), round(x0):round(x0 + crop_w)]
             writer.write(cv2.resize(crop, size, interpolation=cv2.INTER_AREA))
     return Path(path)
+
+
+def fer2013_or_synthetic(*, quick: bool, n_per_class: int = 80, seed: int = 0) -> FerData:
+    """FER2013 when it is found (``data/``, ``../shared/data/fer2013/`` or ``$EMOLIB_FER2013``), else in quick
+    mode a small synthetic set (saying so), else :class:`EmolibError` saying where to put the data.
+
+    The first cell of the tutorial notebooks that use data.
+    """
+    from emolib.training.data import find_fer2013, load
+
+    path = find_fer2013()
+    if path is not None:
+        data = load(path)
+        print(f"FER2013 from {path}: {len(data)} faces")
+        return data
+    if quick:
+        print("NOTE: FER2013 not found, so this run uses a small SYNTHETIC set of cartoon faces.\n"
+              "Every step runs, but no figure below says anything about real faces.")
+        return make_synthetic_fer(n_per_class=n_per_class, seed=seed)
+    raise EmolibError("FER2013 not found: put fer2013.csv(.gz) in data/ (see data/README.md) or set EMOLIB_FER2013; "
+                      "or set EMOLIB_QUICK=1 to run this notebook on a small synthetic set")
