@@ -19,6 +19,7 @@ import numpy as np
 from emolib.emoji import emoji_image, overlay_rgba
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.media.images import check_bgr
 
 if TYPE_CHECKING:
     from emolib.results import FaceResult
@@ -252,10 +253,7 @@ def annotate(
     Returns the annotated (H, W, 3) uint8 BGR image. Panels stay inside the frame and avoid faces and
     each other where the frame has room.
     """
-    if not (isinstance(image_bgr, np.ndarray) and image_bgr.ndim == 3 and image_bgr.shape[2] == 3
-            and image_bgr.dtype == np.uint8):
-        shape = getattr(image_bgr, "shape", None)
-        raise EmolibError(f"annotate needs a (H, W, 3) uint8 BGR image, got {type(image_bgr).__name__} {shape}")
+    check_bgr(image_bgr, "image to annotate")
     if copy:
         image = image_bgr.copy()
     elif not (image_bgr.flags.c_contiguous and image_bgr.flags.writeable):

@@ -55,12 +55,13 @@ def test_check_bgr_is_one_emolib_error(bad: object) -> None:
 
 
 def test_every_entry_point_rejects_a_bad_image_the_same_way() -> None:
-    from emolib import Analyzer, annotate  # noqa: F401
+    from emolib import Analyzer, annotate
     from emolib.detect import crop_faces
 
     analyzer = Analyzer()
     for call in (lambda: analyzer.analyze("photo.jpg"), lambda: analyzer.detect(None),  # type: ignore[arg-type]
                  lambda: analyzer.classify_boxes(np.zeros((9, 9)), [(0, 0, 4, 4)]),
-                 lambda: crop_faces(np.zeros((9, 9), np.uint8), [(0, 0, 4, 4)])):
+                 lambda: crop_faces(np.zeros((9, 9), np.uint8), [(0, 0, 4, 4)]),
+                 lambda: annotate(np.zeros((9, 9, 4), np.uint8), [])):
         with pytest.raises(EmolibError, match="expected the image"):
             call()

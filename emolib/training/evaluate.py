@@ -1,7 +1,7 @@
 """Evaluate an emotion model on a FER2013 split: accuracy, macro-F1, per-class table, confusion, calibration.
 
 Metrics come from scikit-learn; plots from matplotlib. Models are anything
-:func:`emolib.classify.load_classifier` takes: ``.tflite`` files run with LiteRT (the bundled default, a
+:func:`emolib.loaders.load_classifier` takes: ``.tflite`` files run with LiteRT (the bundled default, a
 bundled name or a path) or, for checking training runs, ``.keras`` files (those need TensorFlow).
 """
 
@@ -106,7 +106,7 @@ def evaluate(data: FerData, model: Any = None, *, split: str | None = "PrivateTe
              name: str | None = None) -> Evaluation:
     """Run ``model`` on ``split`` of ``data`` (None: all rows).
 
-    ``model``: anything :func:`emolib.classify.load_classifier` takes (None for the bundled model, a bundled
+    ``model``: anything :func:`emolib.loaders.load_classifier` takes (None for the bundled model, a bundled
     name, a ``.tflite``/``.keras`` path, or an object with ``predict``).
     """
     from emolib.loaders import load_classifier

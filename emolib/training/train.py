@@ -56,7 +56,7 @@ class TrainConfig:
     average_last: int = 0
     #: FERPlus votes file (``fer2013new.csv``): train on its vote shares instead of the FER2013 labels.
     ferplus: str = ""
-    #: Teacher models (anything :func:`emolib.classify.load_classifier` takes): knowledge distillation. Their
+    #: Teacher models (anything :func:`emolib.loaders.load_classifier` takes): knowledge distillation. Their
     #: mean probabilities on each training face are mixed into the targets with weight ``teacher_weight``.
     teacher: list[str] = field(default_factory=list)
     teacher_weight: float = 0.5

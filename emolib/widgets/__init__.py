@@ -2,7 +2,7 @@
 
 Every widget analyses with an :class:`emolib.Analyzer` (pass ``analyzer=`` or ``detector=``), shows
 annotated pictures, and exposes what it found as ``widget.results``: a DataFrame with the columns of
-:data:`emolib.video.FRAME_COLUMNS` (frame, time_s, face_id, x, y, w, h, the seven classes, emotion).
+:data:`emolib.results.FRAME_COLUMNS` (frame, time_s, face_id, x, y, w, h, the seven classes, emotion).
 
 - :class:`ImageWidget`: one photo, uploaded or by path.
 - :class:`VideoWidget`: a video file, with progress, a timeline and a frame slider.

@@ -70,7 +70,7 @@ class ImageWidget(widgets.VBox):
 
     @property
     def results(self) -> pd.DataFrame:
-        """The faces of the current image, one row each (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
+        """The faces of the current image, one row each (columns of :data:`emolib.results.FRAME_COLUMNS`)."""
         return faces_to_frame(self.faces)
 
     def analyze(self, source: str | os.PathLike | bytes | np.ndarray) -> pd.DataFrame:

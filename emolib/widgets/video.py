@@ -14,6 +14,7 @@ import pandas as pd
 from emolib.draw import annotate
 from emolib.errors import EmolibError
 from emolib.media import VideoReader, find_media
+from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 from emolib.results import FaceResult, face_rows, faces_from_frame, frames_table
 from emolib.timeline import plot_timeline
@@ -34,10 +35,13 @@ class VideoWidget(widgets.VBox):
     >>> widget = VideoWidget("talk.mp4")    # display it, press Analyze; widget.results is the per-frame table
 
     ``folder``: where the path box looks for videos to offer. ``every``: analyse every n-th frame.
+    ``tracking``: a :class:`~emolib.options.TrackingOptions` (default: the defaults).
     """
 
     def __init__(self, source: str | os.PathLike | None = None, *, analyzer: Analyzer | None = None,
-                 detector: str = "yunet", folder: str | os.PathLike = ".", every: int = 1) -> None:
+                 detector: str = "yunet", folder: str | os.PathLike = ".", every: int = 1,
+                 tracking: TrackingOptions | None = None) -> None:
+        self.tracking = tracking or TrackingOptions()
         self.analyzer = analyzer
         self._analyzer_for = detector if analyzer is not None else None
         self.source: Path | None = None
@@ -74,7 +78,7 @@ class VideoWidget(widgets.VBox):
 
     @property
     def results(self) -> pd.DataFrame:
-        """One row per face per analysed frame (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
+        """One row per face per analysed frame (columns of :data:`emolib.results.FRAME_COLUMNS`)."""
         return self._table
 
     def analyze(self, source: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -91,7 +95,8 @@ class VideoWidget(widgets.VBox):
             self.progress.max, self.progress.value = max(total, 1), 0
             rows: list[tuple] = []
             start = last = time.perf_counter()
-            for index, time_s, _frame, faces in iter_video(path, self.analyzer, every=self.every.value):
+            for index, time_s, _frame, faces in iter_video(path, self.analyzer, every=self.every.value,
+                                                               options=self.tracking):
                 rows.extend(face_rows(faces, index, round(time_s, 4)))
                 now = time.perf_counter()
                 if now - last > 0.1:

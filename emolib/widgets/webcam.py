@@ -58,7 +58,7 @@ class WebcamWidget(anywidget.AnyWidget):
     """The browser's camera, analysed live in the kernel, with results drawn over the video.
 
     >>> widget = WebcamWidget()            # then press Start, or: widget.running = True
-    >>> widget.results                     # recent per-frame results (emolib.video.FRAME_COLUMNS)
+    >>> widget.results                     # recent per-frame results (emolib.results.FRAME_COLUMNS)
 
     ``analyzer``: an :class:`emolib.Analyzer` (default: one with ``detector``); ``tracking``: a
     :class:`emolib.options.TrackingOptions`; ``tracker_options``: overrides of its fields (``detect_every``...).
@@ -157,7 +157,7 @@ class WebcamWidget(anywidget.AnyWidget):
 
     @property
     def results(self) -> pd.DataFrame:
-        """Recent faces, one row per face per analysed frame (columns of :data:`emolib.video.FRAME_COLUMNS`)."""
+        """Recent faces, one row per face per analysed frame (columns of :data:`emolib.results.FRAME_COLUMNS`)."""
         with self._lock:
             rows = list(self._rows)
         return frames_table(rows)
