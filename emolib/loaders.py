@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +35,8 @@ class Classifier(Protocol):
 
 def plugin_loaders() -> dict[str, Callable[[str | os.PathLike], Classifier]]:
     """Suffix -> loader of the installed ``emolib.classifiers`` plugins (loaded only when called)."""
+    from importlib.metadata import entry_points  # only when a file needs it: keeps the image path's start-up
+
     found = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
         found[point.name.lower()] = _lazy(point.load)

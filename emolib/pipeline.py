@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from emolib.detect import DEFAULT_DETECT_SIZE, FaceDetector, crop_faces, detect_faces, make_detector
 from emolib.loaders import Classifier, load_classifier
 from emolib.media.images import check_bgr, read_image
 from emolib.results import Box, Detection, FaceResult, Landmarks, faces_to_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Analyzer:

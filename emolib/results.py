@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from emolib.labels import CLASSES
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is made: the image path (CLI, Analyzer) stays without it
 
 #: A face box in pixels: (x, y, width, height).
 Box = tuple[int, int, int, int]
@@ -119,6 +121,8 @@ def face_rows(faces: Iterable[FaceResult], frame: int = 0, time_s: float = 0.0, 
 
 def frames_table(rows: Iterable[tuple], *, raw: bool = False) -> pd.DataFrame:
     """The per-frame DataFrame from row tuples of :func:`face_rows`: typed columns, even with no rows."""
+    import pandas as pd
+
     columns = list(FRAME_COLUMNS) + (list(RAW_COLUMNS) if raw else [])
     table = pd.DataFrame.from_records(list(rows), columns=columns)
     dtypes: dict[str, str] = {name: "int64" for name in ("frame", "face_id", "x", "y", "w", "h")}
