@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from emolib.detect import DEFAULT_DETECTOR
+from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import collect_inputs, read_image
@@ -91,7 +91,8 @@ def output_name(source: str | os.PathLike) -> str:
 
 
 #: Analyzer options a batch run takes (workers build their Analyzer from them), with their defaults.
-ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": 0.15, "min_face": 20}
+ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": DEFAULT_MARGIN,
+                                   "min_face": 20}
 #: analyze_video options a batch run takes besides the tracking ones, with their defaults.
 VIDEO_OPTIONS: dict[str, Any] = {"every": 1, "raw": True}
 

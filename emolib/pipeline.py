@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emolib.detect import DEFAULT_DETECT_SIZE, FaceDetector, crop_faces, detect_faces, make_detector
+from emolib.detect import DEFAULT_DETECT_SIZE, DEFAULT_MARGIN, FaceDetector, crop_faces, detect_faces, make_detector
 from emolib.loaders import Classifier, load_classifier
 from emolib.media.images import check_bgr, read_image
 from emolib.results import Box, Detection, FaceResult, Landmarks, faces_to_frame
@@ -39,7 +39,7 @@ class Analyzer:
         detector: str | FaceDetector | None = None,
         classifier: Classifier | str | os.PathLike | None = None,
         *,
-        margin: float = 0.15,
+        margin: float = DEFAULT_MARGIN,
         min_face: int = 20,
         detect_size: int | None = DEFAULT_DETECT_SIZE,
     ) -> None:

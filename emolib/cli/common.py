@@ -31,7 +31,10 @@ def add_analyzer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detector", choices=sorted(DETECTORS), default=DEFAULT_DETECTOR,
                         help="face detector (default: %(default)s)")
     parser.add_argument("--model", default=None, help="emotion model: bundled name or .tflite path (default: bundled)")
-    parser.add_argument("--margin", type=float, default=0.15, help="context around each face box for the crop")
+    from emolib.detect import DEFAULT_MARGIN
+
+    parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
+                        help="crop side relative to the face box, minus 1 (default: %(default)s, FER2013's framing)")
 
 
 def make_analyzer(args: argparse.Namespace) -> Analyzer:

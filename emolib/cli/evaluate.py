@@ -43,11 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "counting misses, and the crop-level accuracy of the same faces")
     group.add_argument("--limit", type=positive_int, default=None, help="end-to-end: the first N faces of the split")
     group.add_argument("--seed", type=int, default=0, help="end-to-end: seed of the placements (default: 0)")
-    from emolib.detect import DEFAULT_DETECTOR, DETECTORS
+    from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTORS
 
     group.add_argument("--detector", choices=sorted(DETECTORS), default=DEFAULT_DETECTOR,
                        help="end-to-end: face detector (default: %(default)s)")
-    group.add_argument("--margin", type=float, default=0.15, help="end-to-end: context around each box for the crop")
+    group.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
+                       help="end-to-end: crop side relative to the face box, minus 1 (default: %(default)s)")
     parser.set_defaults(run=run)
 
 

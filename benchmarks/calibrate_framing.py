@@ -1,0 +1,56 @@
+"""Where YuNet's box and landmarks fall on FER2013 faces placed in pictures: the framing emolib crops with.
+
+Places Training faces with the end-to-end protocol (no rotation, no brightness change), detects them, and
+prints the median box and landmarks in FER2013's 48 px frame, and the frame's side relative to the box's
+longer side: ``emolib.detect.DEFAULT_MARGIN`` is that ratio minus 1. Needs FER2013 (``../shared`` or ``data/``).
+
+    python benchmarks/calibrate_framing.py [--faces 1500]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+import emolib
+from emolib.tracking import iou_matrix
+from emolib.training.data import find_fer2013, load
+from emolib.training.end_to_end import Placement, place_face
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", type=int, default=1500)
+    args = parser.parse_args()
+    path = find_fer2013()
+    if path is None:
+        raise SystemExit("FER2013 not found (see data/README.md)")
+    faces = load(path).split("Training").select(slice(0, args.faces))
+    analyzer = emolib.Analyzer()
+    placement = Placement(rotation=0.0, brightness=(1.0, 1.0), seed=7)
+    rows = []
+    for index, face in enumerate(faces.images):
+        picture, (x, y, side, _) = place_face(face, index, placement)
+        detections = analyzer.detect(picture)
+        if not detections:
+            continue
+        overlap = iou_matrix(np.array([[x, y, side, side]]), np.array([d.box for d in detections]))[0]
+        if overlap.max() < 0.3:
+            continue
+        found = detections[int(overlap.argmax())]
+        bx, by, bw, bh = found.box
+        marks = (np.asarray(found.landmarks) - [x, y]) / side * 48
+        rows.append([(bx - x) / side * 48, (by - y) / side * 48, bw / side * 48, bh / side * 48,
+                     *marks[0], *marks[1], *marks[3:5].mean(axis=0), side / max(bw, bh)])
+    table = np.median(np.array(rows), axis=0)
+    print(f"{len(rows)} of {len(faces)} faces found; medians in FER2013's 48 px frame:")
+    print(f"  box x {table[0]:.1f}, y {table[1]:.1f}, w {table[2]:.1f}, h {table[3]:.1f}")
+    print(f"  right eye ({table[4]:.1f}, {table[5]:.1f}), left eye ({table[6]:.1f}, {table[7]:.1f}), "
+          f"mouth centre ({table[8]:.1f}, {table[9]:.1f})")
+    print(f"  frame side / box's longer side: {table[10]:.3f} -> margin {table[10] - 1:+.3f} "
+          f"(emolib.detect.DEFAULT_MARGIN = {emolib.detect.DEFAULT_MARGIN:+.2f})")
+
+
+if __name__ == "__main__":
+    main()
