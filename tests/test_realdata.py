@@ -99,3 +99,16 @@ def test_the_default_crop_reproduces_fer2013s_framing(fer2013_path: Path) -> Non
     assert abs(scale - 1) < 0.04 and shift < 1.0, (scale, shift)
     old_scale, _ = framing(0.15)
     assert old_scale < 0.92, f"the old margin 0.15 shrinks faces (scale {old_scale:.3f})"
+
+
+def test_end_to_end_accuracy_stays_near_crop_level(private_test) -> None:  # noqa: ANN001
+    """The bundled default through detector and crop, on PrivateTest faces placed in pictures: the gap to the
+    crop-level accuracy of the same faces was 7.2 points before the framing was calibrated and is 2.9 now
+    (model card). Issue 14's goal is 1.5 points; this guards what has been reached."""
+    from emolib.pipeline import Analyzer
+    from emolib.training.end_to_end import evaluate_end_to_end
+
+    summary = evaluate_end_to_end(private_test, Analyzer(), split=None).summary()
+    assert summary["detection_rate"] > 0.9
+    assert summary["gap_found"] < 0.035, summary
+    assert summary["accuracy_found"] > 0.67, summary
