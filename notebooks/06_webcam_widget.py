@@ -26,7 +26,8 @@
 #
 # **Needs**: a camera, and a page served from `https://` or `http://localhost` (browsers refuse cameras to
 # other pages; for a remote kernel use an SSH tunnel: `ssh -L 8888:localhost:8888 server`). When the
-# browser has no camera but the kernel runs on your machine, the widget falls back to the kernel's camera.
+# browser has no camera but the kernel runs on your machine, `widget.source = "kernel"` and Start use the
+# kernel's camera instead; a camera you refused is never opened some other way.
 #
 # **Faster**: Jupyter Server holds back small websocket messages (Nagle's algorithm), which caps the round
 # trips near 25 per second. Start Jupyter with

@@ -242,3 +242,32 @@ def test_webcam_widget_without_a_camera_says_so(lab: tuple[str, Path, str]) -> N
             assert page.locator(".emolib-webcam-button").inner_text().endswith("Start")
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("lab", ["jupyterlab-stock"], indirect=True)
+def test_a_refused_camera_stays_off(lab: tuple[str, Path, str]) -> None:
+    """The user blocks the camera (NotAllowedError): the widget says so, offers nothing else, and the kernel
+    opens no camera in its place (the kernel's camera of a local kernel is the one just refused)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    url = lab[0]
+    args = [arg for arg in CHROMIUM_ARGS if arg != "--use-fake-ui-for-media-stream"] + ["--deny-permission-prompts"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+                                   " === 'idle'", timeout=90_000)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.locator(".emolib-webcam-button").click(timeout=120_000)
+            page.wait_for_function("document.querySelector('.emolib-webcam-message').textContent.includes('refused')",
+                                   timeout=30_000)
+            time.sleep(2)  # the kernel has had time to act on the refusal
+            text = page.locator(".emolib-webcam-message").inner_text()
+            state = page.evaluate("document.querySelector('.emolib-webcam').dataset.state")
+            assert "refused camera access" in text and 'source = "kernel"' not in text, text
+            assert state == "error" and page.locator(".emolib-webcam-button").inner_text().endswith("Start")
+        finally:
+            browser.close()

@@ -120,8 +120,26 @@ def test_webcam_camera_refused_gives_a_message(monkeypatch: pytest.MonkeyPatch) 
     assert "10.0.0.5" in camera_error_message("InsecureContext", origin="http://10.0.0.5:8888")
 
 
-def test_webcam_falls_back_to_the_kernel_camera(monkeypatch: pytest.MonkeyPatch, face_320: np.ndarray) -> None:
-    """No browser camera: frames come from a cv2.VideoCapture in the kernel, sent with their results."""
+@pytest.mark.parametrize("name", ["NotAllowedError", "SecurityError", "NotFoundError", "NotReadableError"])
+def test_a_failed_browser_camera_never_opens_the_kernels(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Consent: the kernel's camera (on a student's laptop, the one just refused) is not opened in its place.
+    A refusal is final; for a missing or busy camera the kernel's camera is offered, not taken."""
+    import emolib.widgets.webcam as webcam_module
+
+    opened: list[object] = []
+    monkeypatch.setattr(webcam_module, "open_camera", lambda source: opened.append(source))
+    widget = WebcamWidget(kernel_camera=0)
+    sent: list[dict] = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append(content))
+    widget._on_msg(widget, {"type": "camera_error", "view": "v", "name": name, "message": "x"}, [])
+    assert opened == [] and widget._kernel is None
+    assert [content["type"] for content in sent] == ["error"] and sent[0]["message"] == widget.error
+    offered = 'widget.source = "kernel"' in widget.error
+    assert offered == (name not in ("NotAllowedError", "SecurityError")), widget.error
+
+
+def test_the_kernel_camera_streams_when_asked_for(monkeypatch: pytest.MonkeyPatch, face_320: np.ndarray) -> None:
+    """source="kernel" and Start: frames come from a cv2.VideoCapture in the kernel, sent with their results."""
     import emolib.widgets.webcam as webcam_module
 
     class FakeCapture:
@@ -149,12 +167,12 @@ def test_webcam_falls_back_to_the_kernel_camera(monkeypatch: pytest.MonkeyPatch,
             done.set()
 
     monkeypatch.setattr(widget, "send", send)
-    widget._on_msg(widget, {"type": "camera_error", "view": "v", "name": "NotFoundError", "message": ""}, [])
+    widget._on_msg(widget, {"type": "start_kernel", "view": "v"}, [])
     assert done.wait(20)
     kinds = [content["type"] for content, _ in sent]
     assert kinds[0] == "status" and kinds[-1] == "error" and set(kinds[1:-1]) == {"kernel_frame"}
     assert 2 <= len(kinds) - 2 <= 3, "each camera frame is sent at most once (a late one may be dropped as stale)"
-    assert "kernel's camera" in sent[0][0]["text"]
+    assert "the kernel's camera 0" in sent[0][0]["text"]
     content, buffers = sent[1]
     assert len(content["faces"]) == 1 and content["width"] == 320
     assert cv2.imdecode(np.frombuffer(buffers[0], np.uint8), cv2.IMREAD_COLOR).shape == (320, 320, 3)

@@ -429,7 +429,12 @@ function render({ model, el }) {
   const resizer = new ResizeObserver(() => draw());
   resizer.observe(stage);
   timer = setInterval(report, 500);
-  if (model.get("running")) start();
+  // A new view (a page reload, the notebook opened again) never turns a camera on by itself: it waits for a click.
+  if (model.get("running")) {
+    model.set("running", false);
+    model.save_changes();
+    showMessage("Press Start to turn the camera on.", "info");
+  }
 
   return () => {
     destroyed = true;

@@ -48,6 +48,10 @@ CAMERA_ERRORS: dict[str, str] = {
 }
 
 
+#: Browser camera errors that mean the user (or the page's policy) said no: nothing else is tried.
+REFUSALS: frozenset[str] = frozenset({"NotAllowedError", "SecurityError"})
+
+
 def camera_error_message(name: str, message: str = "", origin: str = "") -> str:
     """One friendly paragraph for a ``getUserMedia`` failure (``name`` as the browser's DOMException gives it)."""
     text = CAMERA_ERRORS.get(name, f"The camera could not be opened ({name}: {message}).")
@@ -62,8 +66,9 @@ class WebcamWidget(anywidget.AnyWidget):
 
     ``analyzer``: an :class:`emolib.Analyzer` (default: one with ``detector``); ``tracking``: a
     :class:`emolib.options.TrackingOptions`; ``tracker_options``: overrides of its fields (``detect_every``...).
-    ``kernel_camera``: when the browser gives no camera, stream this ``cv2.VideoCapture`` source of the
-    kernel's machine instead (useful when the kernel runs locally); None disables the fallback.
+    ``kernel_camera``: the ``cv2.VideoCapture`` source of the kernel's machine that ``source="kernel"``
+    streams (useful when the kernel runs locally); it is opened only when asked for, never in place of a
+    browser camera that failed or was refused; None disables it.
     ``history``: faces kept for :attr:`results`.
 
     Browsers give the camera only to secure pages: ``https://`` or ``http://localhost`` / ``127.0.0.1``.
@@ -170,36 +175,44 @@ class WebcamWidget(anywidget.AnyWidget):
             self.tracker.reset()
             self.error = ""
         elif kind == "camera_error":
-            reason = camera_error_message(content.get("name", ""), content.get("message", ""),
-                                          content.get("origin", ""))
-            self._start_kernel_camera(content.get("view"), reason)
+            self._browser_camera_failed(content)
         elif kind == "start_kernel":
-            self._start_kernel_camera(content.get("view"), "")
+            self._start_kernel_camera(content.get("view"))
         elif kind == "stop_kernel":
             self._stop_kernel_camera()
         elif kind == "ack" and self._kernel is not None:
             self._kernel.ack()
 
-    # -- kernel-side camera: the fallback when the browser has none --
+    # -- kernel-side camera: only when the user asks for it (source="kernel"), never as a fallback --
 
-    def _start_kernel_camera(self, view: str | None, reason: str) -> None:
+    def _browser_camera_failed(self, content: dict[str, Any]) -> None:
+        """Say why the browser's camera failed. The kernel's camera is never opened in its place: after a
+        refusal (NotAllowedError, SecurityError) it would be the camera the user just refused, on a laptop
+        with a local kernel; for a missing camera it is offered as a choice."""
+        name = content.get("name", "")
+        reason = camera_error_message(name, content.get("message", ""), content.get("origin", ""))
+        if name not in REFUSALS and self.kernel_camera is not None:
+            reason += (f" To use camera {self.kernel_camera!r} of the machine the kernel runs on instead, set "
+                       "widget.source = \"kernel\" and press Start.")
+        self.error = reason
+        self.send({"type": "error", "view": content.get("view"), "message": reason})
+
+
+    def _start_kernel_camera(self, view: str | None) -> None:
+        """Stream the kernel machine's camera (the user chose ``source="kernel"`` and pressed Start)."""
         self._stop_kernel_camera()
-        capture = None
-        if self.kernel_camera is not None:
-            try:
-                capture = open_camera(self.kernel_camera)
-            except EmolibError:
-                capture = None
-        if capture is None:
-            camera = self.kernel_camera
-            where = "" if camera is None else f" The kernel's machine has no camera {camera!r} either."
-            self.error = (reason + where).strip() or "No camera available."
+        if self.kernel_camera is None:
+            self.error = "No kernel camera is set for this widget (kernel_camera=None)."
+            self.send({"type": "error", "view": view, "message": self.error})
+            return
+        try:
+            capture = open_camera(self.kernel_camera)
+        except EmolibError as error:
+            self.error = f"The kernel's machine has no usable camera {self.kernel_camera!r}: {error}"
             self.send({"type": "error", "view": view, "message": self.error})
             return
         self.error = ""
-        note = f"{reason} Showing the kernel's camera {self.kernel_camera!r} instead." if reason else ""
-        self.send({"type": "status", "view": view, "text": note.strip() or "kernel camera",
-                   "kind": "info" if note else ""})
+        self.send({"type": "status", "view": view, "text": f"the kernel's camera {self.kernel_camera!r}", "kind": ""})
         self.tracker.reset()
         self._kernel = _KernelCamera(self, capture, view)
         self._kernel.start()
