@@ -59,8 +59,10 @@ check-notebooks: $(STAMP)
 	exit $$status
 
 # TCP_NODELAY on kernel websockets: the live webcam widget's round trip is several times faster with it.
+# Quick mode by default (class time: every notebook runs in minutes); `make lab EMOLIB_QUICK=0` for the full runs.
+EMOLIB_QUICK ?= 1
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/ \
+	EMOLIB_QUICK=$(EMOLIB_QUICK) $(VENV)/bin/jupyter lab notebooks/ \
 	    --ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection
 
 bench: $(STAMP)
