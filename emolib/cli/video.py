@@ -82,7 +82,6 @@ def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolib.timeline import plot_timeline
     from emolib.video import VideoReader, analyze_video, summarize
 
     jobs = plan_outputs(args)
@@ -99,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
             if csv is not None:
                 write_csv(frames, csv)
             if plot is not None:
+                from emolib.timeline import plot_timeline  # matplotlib only when a plot is asked for
+
                 plot_timeline(frames, plot, title=video.name, overwrite=args.overwrite)
         except EmolibError as err:
             if len(jobs) == 1:
