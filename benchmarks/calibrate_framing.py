@@ -14,9 +14,8 @@ import argparse
 import numpy as np
 
 import emolib
-from emolib.tracking import iou_matrix
 from emolib.training.data import find_fer2013, load
-from emolib.training.end_to_end import Placement, place_face
+from emolib.training.end_to_end import Placement, matching_face, place_face
 
 
 def main() -> None:
@@ -32,13 +31,9 @@ def main() -> None:
     rows = []
     for index, face in enumerate(faces.images):
         picture, (x, y, side, _) = place_face(face, index, placement)
-        detections = analyzer.detect(picture)
-        if not detections:
+        found = matching_face((x, y, side, side), analyzer.detect(picture))
+        if found is None:
             continue
-        overlap = iou_matrix(np.array([[x, y, side, side]]), np.array([d.box for d in detections]))[0]
-        if overlap.max() < 0.3:
-            continue
-        found = detections[int(overlap.argmax())]
         bx, by, bw, bh = found.box
         marks = (np.asarray(found.landmarks) - [x, y]) / side * 48
         rows.append([(bx - x) / side * 48, (by - y) / side * 48, bw / side * 48, bh / side * 48,

@@ -17,9 +17,8 @@ import numpy as np
 
 import emolib
 from emolib.detect import crop_faces
-from emolib.tracking import iou_matrix
 from emolib.training.data import FerData, find_fer2013, load
-from emolib.training.end_to_end import Placement, place_face
+from emolib.training.end_to_end import Placement, matching_face, place_face
 from emolib.training.train import TrainConfig, fit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +31,9 @@ def detector_recrops(train: FerData, seed: int = 1000) -> tuple[np.ndarray, np.n
     images, labels = [], []
     for index, face in enumerate(train.images):
         picture, truth = place_face(face, index, Placement(seed=seed))
-        detections = analyzer.detect(picture)
-        if not detections:
-            continue
-        overlap = iou_matrix(np.array([truth]), np.array([d.box for d in detections]))[0]
-        if overlap.max() >= 0.3:
-            images.append(crop_faces(picture, [detections[int(overlap.argmax())].box])[0])
+        found = matching_face(truth, analyzer.detect(picture))
+        if found is not None:
+            images.append(crop_faces(picture, [found.box])[0])
             labels.append(train.labels[index])
     return np.stack(images), np.array(labels)
 

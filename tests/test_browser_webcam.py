@@ -216,6 +216,15 @@ def test_webcam_widget_draws_results_over_the_video(lab: tuple[str, Path, str], 
     assert final["state"] == "running" and final["fps"] > 0, f"results stopped coming back: {final}"
 
 
+def run_notebook_and_press_start(page: Any, url: str) -> None:
+    """Open the webcam notebook at ``url``, run all its cells once the kernel is idle, and press Start."""
+    page.goto(url)
+    page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+                           " === 'idle'", timeout=90_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.locator(".emolib-webcam-button").click(timeout=120_000)
+
+
 @pytest.mark.parametrize("lab", ["jupyterlab-stock"], indirect=True)
 def test_webcam_widget_without_a_camera_says_so(lab: tuple[str, Path, str]) -> None:
     """No camera in the browser (nor in the kernel's machine): a clear message in the widget, no traceback."""
@@ -227,11 +236,7 @@ def test_webcam_widget_without_a_camera_says_so(lab: tuple[str, Path, str]) -> N
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS[:7])  # no fake camera
         try:
             page = browser.new_page()
-            page.goto(url)
-            page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-                                   " === 'idle'", timeout=90_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.locator(".emolib-webcam-button").click(timeout=120_000)
+            run_notebook_and_press_start(page, url)
             message = page.locator(".emolib-webcam-message")
             page.wait_for_function("document.querySelector('.emolib-webcam').dataset.state === 'error'",
                                    timeout=30_000)
@@ -257,11 +262,7 @@ def test_a_refused_camera_stays_off(lab: tuple[str, Path, str]) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
             page = browser.new_page()
-            page.goto(url)
-            page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-                                   " === 'idle'", timeout=90_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.locator(".emolib-webcam-button").click(timeout=120_000)
+            run_notebook_and_press_start(page, url)
             page.wait_for_function("document.querySelector('.emolib-webcam-message').textContent.includes('refused')",
                                    timeout=30_000)
             time.sleep(2)  # the kernel has had time to act on the refusal

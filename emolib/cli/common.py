@@ -24,15 +24,16 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_analyzer_options(parser: argparse.ArgumentParser) -> None:
-    """--detector, --model and --margin: how faces are found and classified."""
-    from emolib.detect import DEFAULT_DETECTOR, DETECTORS
+def add_analyzer_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, model: bool = True) -> None:
+    """--detector, --model (unless ``model=False``: the command has its own) and --margin: how faces are found
+    and classified."""
+    from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTORS
 
     parser.add_argument("--detector", choices=sorted(DETECTORS), default=DEFAULT_DETECTOR,
                         help="face detector (default: %(default)s)")
-    parser.add_argument("--model", default=None, help="emotion model: bundled name or .tflite path (default: bundled)")
-    from emolib.detect import DEFAULT_MARGIN
-
+    if model:
+        parser.add_argument("--model", default=None,
+                            help="emotion model: bundled name or .tflite path (default: bundled)")
     parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
                         help="crop side relative to the face box, minus 1 (default: %(default)s, FER2013's framing)")
 
@@ -54,14 +55,13 @@ def add_tracking_options(parser: argparse.ArgumentParser, defaults: TrackingOpti
     hints = typing.get_type_hints(TrackingOptions)
     for field in dataclasses.fields(TrackingOptions):
         default = getattr(defaults, field.name)
-        kind = int if hints[field.name] in (int, int | None) else float if hints[field.name] is float else str
-        options: dict[str, Any] = {"default": default, "dest": f"tracking_{field.name}", "metavar": field.name.upper(),
+        options: dict[str, Any] = {"default": default, "dest": f"tracking_{field.name}",
                                    "help": f"{field.metadata['help']} (default: {default})"}
         if "choices" in field.metadata:
             options["choices"] = field.metadata["choices"]
-            del options["metavar"]
-        else:
-            options["type"] = positive_int if kind is int else kind
+        else:  # the other fields are counts (int) or amounts (float)
+            options["type"] = positive_int if hints[field.name] in (int, int | None) else float
+            options["metavar"] = field.name.upper()
         group.add_argument(f"--{field.name.replace('_', '-')}", **options)
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emolib.cli.common import load_fer_data, output_folder, output_path, positive_int
+from emolib.cli.common import add_analyzer_options, load_fer_data, output_folder, output_path, positive_int
 from emolib.errors import EmolibError
 
 if TYPE_CHECKING:
@@ -43,12 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                             "counting misses, and the crop-level accuracy of the same faces")
     group.add_argument("--limit", type=positive_int, default=None, help="end-to-end: the first N faces of the split")
     group.add_argument("--seed", type=int, default=0, help="end-to-end: seed of the placements (default: 0)")
-    from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTORS
-
-    group.add_argument("--detector", choices=sorted(DETECTORS), default=DEFAULT_DETECTOR,
-                       help="end-to-end: face detector (default: %(default)s)")
-    group.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
-                       help="end-to-end: crop side relative to the face box, minus 1 (default: %(default)s)")
+    add_analyzer_options(group, model=False)  # --model is this command's own, repeatable
     parser.set_defaults(run=run)
 
 
@@ -68,12 +63,12 @@ def run(args: argparse.Namespace) -> int:
     models = [load_classifier(model) for model in names]
     outputs = []  # every output is checked before the first (slow) evaluation
     for model in models:
-        stem = getattr(model, "name", None) or Path(getattr(model, "path", "model")).stem
+        stem = _stem(model)
         outputs.append((output_path(args.out / f"confusion_{stem}_{args.split}.png", args.overwrite),
                         output_path(args.out / f"per_class_{stem}_{args.split}.csv", args.overwrite)))
     summary_file = output_path(args.out / f"summary_{args.split}.json", args.overwrite)
     if args.end_to_end:
-        for stem in (getattr(m, "name", None) or Path(getattr(m, "path", "model")).stem for m in models):
+        for stem in map(_stem, models):
             outputs.append((output_path(args.out / f"end_to_end_{stem}_{args.split}.csv", args.overwrite),
                             output_path(args.out / f"end_to_end_{stem}_{args.split}.json", args.overwrite)))
     if len(set(outputs)) < len(outputs):
@@ -102,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
         for s in sorted(summaries, key=lambda s: -s["accuracy"]):
             print(f"  {s['model']:<40} accuracy {s['accuracy']:.2%}  macro-F1 {s['macro_f1']:.4f}  ECE {s['ece']:.4f}")
     return 0
+
+
+def _stem(model: object) -> str:
+    """A model's name in output file names: a peer's own name, else its file's stem."""
+    return getattr(model, "name", None) or Path(getattr(model, "path", "model")).stem
 
 
 def compared_models(asked: list[str | None]) -> list[str]:

@@ -22,8 +22,9 @@ on the found faces; per class too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -37,6 +38,15 @@ from emolib.training.evaluate import predict_in_batches
 
 if TYPE_CHECKING:
     from emolib.pipeline import Analyzer
+
+
+
+class _Boxed(Protocol):
+    @property
+    def box(self) -> Box: ...
+
+
+T = TypeVar("T", bound=_Boxed)
 
 
 @dataclass(frozen=True)
@@ -88,11 +98,20 @@ def place_face(face: np.ndarray, index: int, placement: Placement = Placement())
 def _background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     """A float32 (height, width) grey gradient with a blurred noise texture."""
     low, high = np.sort(rng.uniform(20, 235, 2))
-    ramp = np.linspace(low, high, width if rng.random() < 0.5 else height, dtype=np.float32)
-    gradient = np.broadcast_to(ramp, (height, width)) if len(ramp) == width else np.broadcast_to(ramp[:, None],
-                                                                                                 (height, width))
+    horizontal = rng.random() < 0.5
+    ramp = np.linspace(low, high, width if horizontal else height, dtype=np.float32)
+    gradient = np.broadcast_to(ramp if horizontal else ramp[:, None], (height, width))
     noise = cv2.GaussianBlur(rng.normal(0, 25, (height, width)).astype(np.float32), (0, 0), 3)
     return np.array(gradient + noise, np.float32)
+
+
+def matching_face(truth: Box, found: Sequence[T], min_iou: float = Placement.min_iou) -> T | None:
+    """The detection or face (anything with ``box``) overlapping the true face square most, if by ``min_iou``."""
+    if not found:
+        return None
+    overlap = iou_matrix(np.array([truth]), np.array([item.box for item in found]))[0]
+    best = int(np.argmax(overlap))
+    return found[best] if overlap[best] >= min_iou else None
 
 
 @dataclass
@@ -158,13 +177,9 @@ def evaluate_end_to_end(
     predictions = np.full(len(subset), -1, np.int64)
     for index in tqdm(range(len(subset)), desc="end-to-end", unit="face", disable=not progress):
         picture, truth = place_face(subset.images[index], index, placement)
-        faces = analyzer.analyze(picture)
-        if not faces:
-            continue
-        overlap = iou_matrix(np.array([truth]), np.array([face.box for face in faces]))[0]
-        best = int(np.argmax(overlap))
-        if overlap[best] >= placement.min_iou:
-            predictions[index] = int(np.argmax(faces[best].probabilities))
+        face = matching_face(truth, analyzer.analyze(picture), placement.min_iou)
+        if face is not None:
+            predictions[index] = int(np.argmax(face.probabilities))
     label = name or str(getattr(analyzer.classifier, "name", None) or getattr(analyzer.classifier, "path", "model"))
     return EndToEnd(label, split or "all", subset.labels.astype(np.int64), crop.astype(np.int64), predictions,
                     placement)
