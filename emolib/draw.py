@@ -3,12 +3,14 @@
 >>> picture = annotate(image_bgr, analyzer.analyze(image_bgr))
 
 Sizes follow the face and the frame (readable from 320x240 to 4K); panel layouts and emoji sizes are
-computed once per size and cached, so a frame costs one copy plus a few small OpenCV calls per face.
+computed once per size and cached, so a frame costs one copy plus a few small OpenCV calls per face. Where
+each panel goes, and how much it shows in a crowd, is decided by :mod:`emolib.layout` (one engine for
+images, videos and the live widget).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,6 +21,7 @@ import numpy as np
 from emolib.emoji import emoji_image, overlay_rgba
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.layout import Detail, PanelLayout, Placement, clip_boxes
 from emolib.media.images import check_bgr
 
 if TYPE_CHECKING:
@@ -43,6 +46,8 @@ _TEXT = (255, 255, 255)
 _DIM_TEXT = (190, 190, 190)
 _TRACK = (70, 70, 70)
 _PERCENTS = tuple(f"{i}%" for i in range(101))
+#: Bars on a compact panel (the most likely classes).
+COMPACT_BARS = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class _Layout:
     title_xy: tuple[int, int]  # baseline origin of the emotion name
     info_xy: tuple[int, int]  # baseline origin of "87%  #3"
     rows_y: int  # top of the first bar row, -1 when bars are hidden
+    bar_rows: int  # bars shown: every class (full panel), the top few (compact) or none
     text_dy: int  # baseline offset inside a row
     bar_x: int
     bar_w: int
@@ -76,9 +82,9 @@ def _text_size(text: str, scale: float, thickness: int) -> tuple[int, int, int]:
     return w, h, baseline
 
 
-@lru_cache(maxsize=256)
-def _layout(row: int, show_emoji: bool, show_bars: bool, show_ids: bool) -> _Layout:
-    """The panel geometry for rows ``row`` pixels high (cached: a handful of sizes per video)."""
+@lru_cache(maxsize=512)
+def _layout(row: int, show_emoji: bool, bar_rows: int, show_ids: bool) -> _Layout:
+    """The panel geometry for rows ``row`` pixels high and ``bar_rows`` bars (cached: a few sizes per video)."""
     scale = row / 32.0
     thickness = max(1, round(scale * 1.3))
     title_scale = scale * 1.3
@@ -102,18 +108,40 @@ def _layout(row: int, show_emoji: bool, show_bars: bool, show_ids: bool) -> _Lay
     name_w = max(_text_size(name, scale, thickness)[0] for name in CLASSES)
     pct_widths = tuple(_text_size(p, scale, thickness)[0] for p in _PERCENTS)
     rows_w = pad + name_w + gap + round(row * 4.5) + gap + pct_widths[-1] + pad
-    width = max(header_w, rows_w) if show_bars else header_w
+    width = max(header_w, rows_w) if bar_rows else header_w
     bar_x = pad + name_w + gap
     bar_w = width - bar_x - gap - pct_widths[-1] - pad
     _, cap_h, _ = _text_size("A", scale, thickness)
     bar_h = max(3, round(row * 0.5))
-    height = header_h + (len(CLASSES) * row + pad if show_bars else 0)
+    height = header_h + (bar_rows * row + pad if bar_rows else 0)
     return _Layout(
         row=row, width=width, height=height, pad=pad, scale=scale, thickness=thickness,
         title_scale=title_scale, title_thickness=title_thickness, emoji=emoji,
-        title_xy=title_xy, info_xy=info_xy, rows_y=header_h if show_bars else -1,
+        title_xy=title_xy, info_xy=info_xy, rows_y=header_h if bar_rows else -1, bar_rows=bar_rows,
         text_dy=(row + cap_h) // 2, bar_x=bar_x, bar_w=bar_w, bar_y=(row - bar_h) // 2, bar_h=bar_h,
         pct_right=width - pad, pct_widths=pct_widths, box_thickness=max(1, round(row / 11)),
+    )
+
+
+@lru_cache(maxsize=256)
+def _tag_layout(row: int, show_emoji: bool) -> _Layout:
+    """A one-line tag: emoji and emotion name, ``row`` pixels of text."""
+    scale = row / 32.0
+    thickness = max(1, round(scale * 1.3))
+    title_scale = scale * 1.15
+    title_thickness = max(1, round(title_scale * 1.6))
+    pad = max(2, row // 5)
+    emoji = round(row * 1.3) if show_emoji else 0
+    title_w = max(_text_size(name, title_scale, title_thickness)[0] for name in CLASSES)
+    _, title_h, _ = _text_size("Ag", title_scale, title_thickness)
+    inner = max(emoji, title_h + 2)
+    text_x = pad + (emoji + pad if emoji else 0)
+    return _Layout(
+        row=row, width=text_x + title_w + pad, height=inner + 2 * pad, pad=pad, scale=scale, thickness=thickness,
+        title_scale=title_scale, title_thickness=title_thickness, emoji=emoji,
+        title_xy=(text_x, pad + (inner + title_h) // 2), info_xy=(-1, -1), rows_y=-1, bar_rows=0,
+        text_dy=0, bar_x=0, bar_w=0, bar_y=0, bar_h=0, pct_right=0, pct_widths=(),
+        box_thickness=max(1, round(row / 11)),
     )
 
 
@@ -126,72 +154,32 @@ def _row_size(face_h: int, frame_w: int, frame_h: int) -> int:
     return row if row < 24 else row // 4 * 4  # coarser steps for big rows: fewer cached layouts
 
 
-def _fitting_layout(face_h: int, frame_w: int, frame_h: int, flags: tuple[bool, bool, bool]) -> _Layout:
-    layout = _layout(_row_size(face_h, frame_w, frame_h), *flags)
+def _fit(layout: _Layout, make: Callable[[int], _Layout], frame_w: int, frame_h: int) -> _Layout:
     while (layout.width > frame_w or layout.height > frame_h) and layout.row > 6:
-        layout = _layout(layout.row - 1, *flags)
+        layout = make(layout.row - 1)
     return layout
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
-    """Intersection area of two (x0, y0, x1, y1) rectangles."""
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+@lru_cache(maxsize=1024)
+def _face_layouts(face_h: int, frame_w: int, frame_h: int, flags: tuple[bool, bool, bool]) -> dict[Detail, _Layout]:
+    """The panel at each level of detail a face of ``face_h`` px may use (the badge: its side in ``row``)."""
+    show_emoji, show_bars, show_ids = flags
+    row = _row_size(face_h, frame_w, frame_h)
+    layouts = {}
+    if show_bars:
+        layouts[Detail.FULL] = _fit(_layout(row, show_emoji, len(CLASSES), show_ids),
+                                    lambda r: _layout(r, show_emoji, len(CLASSES), show_ids), frame_w, frame_h)
+        layouts[Detail.COMPACT] = _fit(_layout(row, show_emoji, COMPACT_BARS, show_ids),
+                                       lambda r: _layout(r, show_emoji, COMPACT_BARS, show_ids), frame_w, frame_h)
+    else:
+        layouts[Detail.FULL] = _fit(_layout(row, show_emoji, 0, show_ids),
+                                    lambda r: _layout(r, show_emoji, 0, show_ids), frame_w, frame_h)
+    layouts[Detail.TAG] = _fit(_tag_layout(row, show_emoji), lambda r: _tag_layout(r, show_emoji), frame_w, frame_h)
+    return layouts
 
 
-def _place(
-    box: tuple[int, int, int, int],
-    size: tuple[int, int],
-    frame_wh: tuple[int, int],
-    faces: list[tuple[int, int, int, int]],
-    panels: list[tuple[int, int, int, int]],
-    gap: int,
-) -> tuple[int, int, int, int]:
-    """Panel rectangle (x0, y0, x1, y1) inside the frame: right of the face, else left, below, above.
-
-    Candidates are shifted into the frame and scored by how much they cover faces (own face worst) and
-    panels already placed; the first candidate that covers nothing wins. In crowded frames a coarse grid
-    of positions is tried too, weighing what a position covers against its distance from the face.
-    """
-    fx0, fy0, fx1, fy1 = box
-    pw, ph = size
-    fw, fh = frame_wh
-
-    per_pixel = max(1, min(pw, ph) // 8)  # moving a panel 8 px further weighs as much as covering a strip
-
-    def cost(x: int, y: int) -> tuple[int, int]:
-        rect = (x, y, x + pw, y + ph)
-        covered = 8 * _overlap(rect, box) + 4 * sum(_overlap(rect, f) for f in faces)
-        covered += sum(_overlap(rect, p) for p in panels)
-        distance = max(0, fx0 - x - pw, x - fx1) + max(0, fy0 - y - ph, y - fy1)
-        return covered + per_pixel * max(0, distance - gap), distance
-
-    candidates = (
-        (fx1 + gap, fy0), (fx0 - gap - pw, fy0),  # right, left (top-aligned)
-        (fx1 + gap, fy1 - ph), (fx0 - gap - pw, fy1 - ph),  # right, left (bottom-aligned)
-        (fx0, fy1 + gap), (fx1 - pw, fy1 + gap),  # below
-        (fx0, fy0 - gap - ph), (fx1 - pw, fy0 - gap - ph),  # above
-    )
-    clamped = [(min(max(x, 0), fw - pw), min(max(y, 0), fh - ph)) for x, y in candidates]
-    scored = [(cost(x, y), rank, x, y) for rank, (x, y) in enumerate(clamped)]
-    for (covered, _), _, x, y in scored:
-        if covered == 0:
-            return x, y, x + pw, y + ph
-    steps = 8
-    scored += [(cost(x, y), len(clamped), x, y)
-               for x in {(fw - pw) * i // steps for i in range(steps + 1)}
-               for y in {(fh - ph) * j // steps for j in range(steps + 1)}]
-    _, _, x, y = min(scored)
-    return x, y, x + pw, y + ph
-
-
-def _connect(image: np.ndarray, box: tuple[int, int, int, int], rect: tuple[int, int, int, int],
-             color: tuple[int, int, int], near: int) -> None:
-    """A line from the face box to its panel when the panel had to go further than ``near`` pixels."""
-    px, py = (rect[0] + rect[2]) // 2, (rect[1] + rect[3]) // 2
-    fx, fy = min(max(px, box[0]), box[2] - 1), min(max(py, box[1]), box[3] - 1)
-    tx, ty = min(max(fx, rect[0]), rect[2] - 1), min(max(fy, rect[1]), rect[3] - 1)
-    if abs(tx - fx) + abs(ty - fy) > near:
-        cv2.line(image, (fx, fy), (tx, ty), color, 1, _AA)
+def _badge_side(face_h: int, row: int) -> int:
+    return max(8, min(round(row * 1.6), face_h // 3))
 
 
 def _draw_panel(image: np.ndarray, rect: tuple[int, int, int, int], layout: _Layout, result: FaceResult,
@@ -205,11 +193,15 @@ def _draw_panel(image: np.ndarray, rect: tuple[int, int, int, int], layout: _Lay
     inset = border // 2
     cv2.rectangle(image, (x0 + inset, y0 + inset), (x1 - 1 - inset, y1 - 1 - inset), color, border)
     if layout.emoji:
-        overlay_rgba(image, emoji_image(emotion, layout.emoji), x0 + layout.pad, y0 + layout.pad)
+        emoji_y = y0 + (layout.pad if layout.rows_y >= 0 or layout.info_xy[1] >= 0
+                        else (y1 - y0 - layout.emoji) // 2)
+        overlay_rgba(image, emoji_image(emotion, layout.emoji), x0 + layout.pad, emoji_y)
     probabilities = result.probabilities
     top = int(np.argmax(probabilities))
     tx, ty = layout.title_xy
     cv2.putText(image, emotion, (x0 + tx, y0 + ty), _FONT, layout.title_scale, color, layout.title_thickness, _AA)
+    if layout.info_xy[1] < 0:  # a tag: emoji and emotion only
+        return
     info = _PERCENTS[int(round(min(max(float(probabilities[top]), 0.0), 1.0) * 100))]
     if show_ids and result.face_id is not None:
         info = f"{info}  #{result.face_id}"
@@ -217,9 +209,12 @@ def _draw_panel(image: np.ndarray, rect: tuple[int, int, int, int], layout: _Lay
     cv2.putText(image, info, (x0 + ix, y0 + iy), _FONT, layout.scale, _TEXT, layout.thickness, _AA)
     if layout.rows_y < 0:
         return
+    rows = range(len(CLASSES)) if layout.bar_rows >= len(CLASSES) else \
+        [int(i) for i in np.argsort(-np.asarray(probabilities), kind="stable")[:layout.bar_rows]]
     bar_x = x0 + layout.bar_x
-    for i, name in enumerate(CLASSES):
-        row_y = y0 + layout.rows_y + i * layout.row
+    for row_index, i in enumerate(rows):
+        name = CLASSES[i]
+        row_y = y0 + layout.rows_y + row_index * layout.row
         value = min(max(float(probabilities[i]), 0.0), 1.0)
         percent = int(round(value * 100))
         text_y = row_y + layout.text_dy
@@ -236,6 +231,16 @@ def _draw_panel(image: np.ndarray, rect: tuple[int, int, int, int], layout: _Lay
                     _AA)
 
 
+def _draw_badge(image: np.ndarray, rect: tuple[int, int, int, int], emotion: str, show_emoji: bool) -> None:
+    x0, y0, x1, y1 = rect
+    color = EMOTION_COLORS[emotion]
+    cv2.rectangle(image, (x0, y0), (x1 - 1, y1 - 1), color, -1)
+    side = min(x1 - x0, y1 - y0)
+    if show_emoji and side >= 6:
+        inner = max(4, side - 2)
+        overlay_rgba(image, emoji_image(emotion, inner), x0 + (side - inner) // 2, y0 + (side - inner) // 2)
+
+
 def annotate(
     image_bgr: np.ndarray,
     results: Sequence[FaceResult],
@@ -244,14 +249,17 @@ def annotate(
     show_bars: bool = True,
     show_emoji: bool = True,
     show_ids: bool = True,
+    layout: PanelLayout | None = None,
 ) -> np.ndarray:
     """Draw every face's box and, beside it, a panel (emoji, emotion, confidence, ``#face_id``, bars).
 
     image_bgr : (H, W, 3) uint8 ndarray, BGR. results : FaceResult objects with boxes in image pixels.
     ``copy``: draw on a copy (default) or in place (then ``image_bgr`` must be writable and C-contiguous).
     ``show_bars``/``show_emoji``/``show_ids``: the probability bars, the emoji and the track id.
-    Returns the annotated (H, W, 3) uint8 BGR image. Panels stay inside the frame and avoid faces and
-    each other where the frame has room.
+    ``layout``: the :class:`emolib.layout.PanelLayout` of a video or stream (keeps panels steady from frame to
+    frame); a fresh one per call when omitted. Panels never cover a face or another panel and stay inside the
+    frame; where a full panel does not fit, that face gets a compact panel, a tag or a badge (see
+    :mod:`emolib.layout`). Returns the annotated (H, W, 3) uint8 BGR image.
     """
     check_bgr(image_bgr, "image to annotate")
     if copy:
@@ -260,13 +268,42 @@ def annotate(
         raise EmolibError("annotate(copy=False) needs a writable, C-contiguous image")
     else:
         image = image_bgr
-    plan = _plan(image.shape, results, (show_emoji, show_bars, show_ids))
-    for result, (box, layout, _) in zip(results, plan, strict=True):
-        cv2.rectangle(image, box[:2], (box[2] - 1, box[3] - 1), EMOTION_COLORS[result.emotion], layout.box_thickness)
-    for result, (box, layout, rect) in zip(results, plan, strict=True):
-        _connect(image, box, rect, EMOTION_COLORS[result.emotion], max(2, layout.row // 3) * 2)
-        _draw_panel(image, rect, layout, result, show_ids)
+    flags = (show_emoji, show_bars, show_ids)
+    plan = _plan(image.shape, results, flags, layout)
+    for result, (box, layouts, _) in zip(results, plan, strict=True):
+        thickness = layouts[Detail.TAG].box_thickness
+        cv2.rectangle(image, box[:2], (box[2] - 1, box[3] - 1), EMOTION_COLORS[result.emotion], thickness)
+    for result, (_, layouts, placement) in zip(results, plan, strict=True):
+        if placement.leader is not None:
+            fx, fy, tx, ty = placement.leader
+            cv2.line(image, (fx, fy), (tx, ty), EMOTION_COLORS[result.emotion], 1, _AA)
+        if placement.detail == Detail.BADGE:
+            _draw_badge(image, placement.rect, result.emotion, show_emoji)
+        else:
+            _draw_panel(image, placement.rect, layouts[placement.detail], result, show_ids)
     return image
+
+
+def plan_panels(
+    frame_shape: tuple[int, ...],
+    results: Sequence[FaceResult],
+    *,
+    show_bars: bool = True,
+    show_emoji: bool = True,
+    show_ids: bool = True,
+    layout: PanelLayout | None = None,
+) -> list[dict[str, object]]:
+    """What :func:`annotate` draws for each face, JSON-ready (the live widget paints from it).
+
+    One dict per result, in order: :meth:`emolib.layout.Placement.to_dict` (``x, y, w, h`` in frame pixels,
+    ``detail``, ``side``, ``leader``) plus ``row``, the panel's bar-row height in pixels.
+    """
+    plan = _plan(frame_shape, results, (show_emoji, show_bars, show_ids), layout)
+    out = []
+    for _, layouts, placement in plan:
+        row = layouts[placement.detail].row if placement.detail != Detail.BADGE else layouts[Detail.TAG].row
+        out.append({**placement.to_dict(), "row": row})
+    return out
 
 
 def panel_boxes(
@@ -276,35 +313,38 @@ def panel_boxes(
     show_bars: bool = True,
     show_emoji: bool = True,
     show_ids: bool = True,
+    layout: PanelLayout | None = None,
 ) -> list[tuple[int, int, int, int]]:
     """Where :func:`annotate` puts each face's panel: (x, y, w, h) in pixels, one per result, in order.
 
-    ``frame_shape``: the image's shape, (H, W) or (H, W, 3). Every box lies inside the frame.
+    ``frame_shape``: the image's shape, (H, W) or (H, W, 3). Every box lies inside the frame. A face that
+    only got a badge (a crowded frame) gets the badge's square, which lies inside its own face box.
     """
-    plan = _plan(frame_shape, results, (show_emoji, show_bars, show_ids))
-    return [(x0, y0, x1 - x0, y1 - y0) for _, _, (x0, y0, x1, y1) in plan]
+    plan = _plan(frame_shape, results, (show_emoji, show_bars, show_ids), layout)
+    return [placement.xywh for _, _, placement in plan]
 
 
 def _plan(
-    frame_shape: tuple[int, ...], results: Sequence[FaceResult], flags: tuple[bool, bool, bool]
-) -> list[tuple[tuple[int, int, int, int], _Layout, tuple[int, int, int, int]]]:
-    """(clipped face box, panel layout, panel rectangle) per result; rectangles are (x0, y0, x1, y1)."""
+    frame_shape: tuple[int, ...], results: Sequence[FaceResult], flags: tuple[bool, bool, bool],
+    layout: PanelLayout | None,
+) -> list[tuple[tuple[int, int, int, int], dict[Detail, _Layout], Placement]]:
+    """(clipped face box (x0, y0, x1, y1), its panel layouts by level of detail, its placement) per result."""
     frame_h, frame_w = frame_shape[:2]
-    boxes = []
-    for result in results:
-        x, y, w, h = (int(v) for v in result.box)
-        x0, y0 = min(max(x, 0), frame_w - 1), min(max(y, 0), frame_h - 1)
-        boxes.append((x0, y0, max(min(x + w, frame_w), x0 + 1), max(min(y + h, frame_h), y0 + 1)))
-    plan = []
-    panels: list[tuple[int, int, int, int]] = []
-    for index, box in enumerate(boxes):
-        layout = _fitting_layout(box[3] - box[1], frame_w, frame_h, flags)
-        others = boxes[:index] + boxes[index + 1:]
-        rect = _place(box, (layout.width, layout.height), (frame_w, frame_h), others, panels,
-                      max(2, layout.row // 3))
-        panels.append(rect)
-        plan.append((box, layout, rect))
-    return plan
+    boxes = clip_boxes([result.box for result in results], (frame_w, frame_h))
+    layouts = [_face_layouts(int(y1 - y0), frame_w, frame_h, flags) for _, y0, _, y1 in boxes]
+    sizes = []
+    for (_, y0, _, y1), face_layouts in zip(boxes, layouts, strict=True):
+        size = {level: (panel.width, panel.height) for level, panel in face_layouts.items()}
+        badge = _badge_side(int(y1 - y0), face_layouts[Detail.TAG].row)
+        size[Detail.BADGE] = (badge, badge)
+        sizes.append(size)
+    gaps = [max(2, face_layouts[Detail.TAG].row // 3) for face_layouts in layouts]
+    engine = layout if layout is not None else PanelLayout()
+    placements = engine.place((frame_w, frame_h), [(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+                                                   for x0, y0, x1, y1 in boxes],
+                              sizes, [result.face_id for result in results], gaps)
+    return [(tuple(int(v) for v in box), face_layouts, placement)  # type: ignore[misc]
+            for box, face_layouts, placement in zip(boxes, layouts, placements, strict=True)]
 
 
 def draw_fps(image_bgr: np.ndarray, fps: float) -> np.ndarray:

@@ -101,8 +101,9 @@ def test_panels_fit_and_scale_from_small_frames_to_4k(size: tuple[int, int], fac
     (panel,) = panel_boxes(image.shape, [result])
     assert_panel_fully_drawn(annotate(image, [result]), panel, "surprise")
     _, _, w, h = panel
+    assert not intersect(panel, face_box), "the panel never covers the face"
     if size[0] == 320:
-        assert h >= 110, "minimum readable size: 7 bar rows of at least 13 px plus the header"
+        assert h >= 13 * 3 + 30, "no room for every bar beside the face: a compact panel, rows of at least 13 px"
         assert w <= 320 and h <= 240
     else:
         assert h >= 400, "panels grow with the face and the frame at 4K"

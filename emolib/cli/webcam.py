@@ -62,6 +62,7 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def run(args: argparse.Namespace) -> int:
     from emolib.draw import annotate, draw_fps
+    from emolib.layout import PanelLayout
     from emolib.media import LatestFrameReader, VideoFileWriter, open_camera
     from emolib.video import VideoTracker
 
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     camera_fps = camera_fps if 1 <= camera_fps <= 240 else 30.0
     tracker = VideoTracker(analyzer, fps=camera_fps, options=tracking_options(args))
     reader = LatestFrameReader(capture)
+    layout = PanelLayout()  # panels keep their place from frame to frame
     writer: VideoFileWriter | None = None
     shown, fps, start = 0, 0.0, time.monotonic()
     last = start
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         while True:
             frame, captured = reader.get()
             faces = tracker.process(frame, time_s=captured - start)
-            picture = annotate(frame, faces, copy=False)
+            picture = annotate(frame, faces, copy=False, layout=layout)
             now = time.monotonic()
             fps = 1.0 / max(now - last, 1e-6) if shown == 0 else 0.9 * fps + 0.1 / max(now - last, 1e-6)
             last = now

@@ -7,8 +7,6 @@
 // kernel may stream its own camera (cv2.VideoCapture) as JPEG frames with results into the same canvas.
 // Each camera frame is sent at most once (requestVideoFrameCallback), so the rate is at most the camera's.
 
-const FONT = "600 13px system-ui, -apple-system, 'Segoe UI', sans-serif";
-const SMALL_FONT = "11px system-ui, -apple-system, 'Segoe UI', sans-serif";
 
 function make(tag, className, parent, text) {
   const node = document.createElement(tag);
@@ -281,63 +279,106 @@ function render({ model, el }) {
   }
   model.on("msg:custom", onMessage);
 
-  // One face: a box in the emotion's colour and, beside it, a panel with the emoji, the emotion, the face id
-  // and (show_bars) the seven probabilities.
-  function drawFace(face, scale, offsetX, mirrorWidth, width, height) {
+  // One face: a box in the emotion's colour and its panel where the kernel's layout put it (face.panel:
+  // x, y, w, h in frame pixels, detail "full" | "compact" | "tag" | "badge", row, leader). The browser only
+  // paints what it is given, scaled to its canvas (and mirrored with the video), so kernel and browser agree.
+  function drawFace(face, scale, offsetX, mirrorWidth, painted) {
+    const place = (x, w) => (mirrorWidth ? mirrorWidth - (x + w) * scale + offsetX : x * scale + offsetX);
+    const color = colors[face.emotion] || "#ffffff";
     const w = face.w * scale;
     const h = face.h * scale;
-    const x = mirrorWidth ? mirrorWidth - face.x * scale - w + offsetX : face.x * scale + offsetX;
+    const x = place(face.x, face.w);
     const y = face.y * scale;
-    const color = colors[face.emotion] || "#ffffff";
     context.lineWidth = Math.max(2, w / 80);
     context.strokeStyle = color;
     context.strokeRect(x, y, w, h);
-    const probabilities = face.probabilities || {};
-    const bars = model.get("show_bars");
-    const rowHeight = 13;
-    const header = 30;
-    const panelWidth = 150;
-    const panelHeight = header + (bars ? classes.length * rowHeight + 4 : 0);
-    const px = x + w + 6 + panelWidth <= width ? x + w + 6 : Math.max(0, x - panelWidth - 6);
-    const py = Math.min(Math.max(0, y), Math.max(0, height - panelHeight));
-    context.fillStyle = "rgba(20, 20, 20, 0.75)";
-    context.fillRect(px, py, panelWidth, panelHeight);
-    context.fillStyle = color;
-    context.fillRect(px, py, 3, panelHeight);
+    const panel = face.panel;
+    if (!panel) return;
+    const px = place(panel.x, panel.w);
+    const py = panel.y * scale;
+    const pw = panel.w * scale;
+    const ph = panel.h * scale;
+    painted.push({ x: px, y: py, w: pw, h: ph, detail: panel.detail });
     const emoji = emojis[face.emotion];
-    let textX = px + 8;
-    if (emoji?.complete && emoji.naturalWidth) {
-      context.drawImage(emoji, px + 6, py + 3, 24, 24);
-      drawnEmojis.push(face.emotion);
-      textX = px + 35;
+    const emojiReady = emoji?.complete && emoji.naturalWidth;
+    if (panel.leader) {
+      const [fx, fy, tx, ty] = panel.leader;
+      context.lineWidth = 1;
+      context.beginPath();
+      context.moveTo(mirrorWidth ? place(fx, 0) : fx * scale + offsetX, fy * scale);
+      context.lineTo(mirrorWidth ? place(tx, 0) : tx * scale + offsetX, ty * scale);
+      context.stroke();
     }
-    context.font = FONT;
-    context.fillStyle = "#fff";
+    if (panel.detail === "badge") {
+      context.fillStyle = color;
+      context.fillRect(px, py, pw, ph);
+      if (emojiReady && pw >= 6) {
+        context.drawImage(emoji, px + 1, py + 1, pw - 2, ph - 2);
+        drawnEmojis.push(face.emotion);
+      }
+      return;
+    }
+    const row = panel.row * scale;
+    const pad = Math.max(3, Math.floor(panel.row / 4)) * scale;
+    const probabilities = face.probabilities || {};
     const confidence = Math.round((probabilities[face.emotion] ?? 0) * 100);
-    context.fillText(`${face.emotion} ${confidence}%`, textX, py + 19);
-    if (face.face_id != null) {
-      context.font = SMALL_FONT;
-      context.fillStyle = "#bbb";
-      context.textAlign = "right";
-      context.fillText(`#${face.face_id}`, px + panelWidth - 6, py + 19);
-      context.textAlign = "left";
+    context.fillStyle = "rgba(20, 20, 20, 0.75)";
+    context.fillRect(px, py, pw, ph);
+    context.lineWidth = Math.max(1, row / 16);
+    context.strokeRect(px + 0.5, py + 0.5, pw - 1, ph - 1);
+    const bars = panel.detail === "full" ? classes.slice()
+      : panel.detail === "compact" ? classes.slice().sort((a, b) => (probabilities[b] ?? 0) - (probabilities[a] ?? 0)).slice(0, 3)
+      : [];
+    const header = bars.length ? ph - bars.length * row - pad : ph;
+    const fit = (text, font, size, room) => {
+      context.font = `${font} ${size}px system-ui, -apple-system, 'Segoe UI', sans-serif`;
+      const width = context.measureText(text).width;
+      if (width > room && width > 0) {
+        context.font = `${font} ${Math.max(6, (size * room) / width)}px system-ui, -apple-system, 'Segoe UI', sans-serif`;
+      }
+    };
+    const emojiSide = emojiReady ? Math.min(header - 2 * pad, panel.detail === "tag" ? ph - 2 * pad : header) : 0;
+    if (emojiSide > 4) {
+      context.drawImage(emoji, px + pad, py + (header - emojiSide) / 2, emojiSide, emojiSide);
+      drawnEmojis.push(face.emotion);
     }
-    if (!bars) return;
-    context.font = SMALL_FONT;
-    classes.forEach((name, row) => {
+    const textX = px + pad + (emojiSide > 4 ? emojiSide + pad : 0);
+    const room = px + pw - pad - textX;
+    context.textBaseline = "middle";
+    context.fillStyle = color;
+    if (panel.detail === "tag") {
+      fit(face.emotion, "600", row * 0.8, room);
+      context.fillText(face.emotion, textX, py + ph / 2);
+    } else {
+      fit(face.emotion, "600", row * 0.95, room);
+      context.fillText(face.emotion, textX, py + header * 0.36);
+      context.fillStyle = "#fff";
+      const info = face.face_id != null ? `${confidence}%  #${face.face_id}` : `${confidence}%`;
+      fit(info, "400", row * 0.7, room);
+      context.fillText(info, textX, py + header * 0.72);
+    }
+    bars.forEach((name, index) => {
       const value = probabilities[name] ?? 0;
-      const top = py + header + row * rowHeight;
+      const middle = py + header + index * row + row / 2;
+      const labelWidth = pw * 0.34;
+      const percentWidth = pw * 0.2;
+      const barX = px + pad + labelWidth;
+      const barWidth = Math.max(4, pw - 2 * pad - labelWidth - percentWidth);
       context.fillStyle = name === face.emotion ? "#fff" : "#bbb";
-      context.fillText(name, px + 8, top + 10);
+      fit(name, "400", row * 0.62, labelWidth - pad);
+      context.textAlign = "left";
+      context.fillText(name, px + pad, middle);
       context.fillStyle = "#444";
-      context.fillRect(px + 62, top + 3, 52, 8);
+      context.fillRect(barX, middle - row * 0.25, barWidth, row * 0.5);
       context.fillStyle = colors[name] || "#ccc";
-      context.fillRect(px + 62, top + 3, 52 * value, 8);
+      context.fillRect(barX, middle - row * 0.25, barWidth * value, row * 0.5);
       context.fillStyle = name === face.emotion ? "#fff" : "#bbb";
       context.textAlign = "right";
-      context.fillText(`${Math.round(value * 100)}%`, px + panelWidth - 6, top + 10);
+      fit(`${Math.round(value * 100)}%`, "400", row * 0.62, percentWidth - pad);
+      context.fillText(`${Math.round(value * 100)}%`, px + pw - pad, middle);
       context.textAlign = "left";
     });
+    context.textBaseline = "alphabetic";
   }
 
   // Redraw the overlay: called when new results (or a kernel frame) arrive, not on every animation frame.
@@ -368,8 +409,10 @@ function render({ model, el }) {
       context.drawImage(kernelImage, offsetX, 0, shownWidth, sourceHeight * fit);
     }
     const scale = shownWidth / (latest.width || sourceWidth);
-    for (const face of latest.faces || []) drawFace(face, scale, offsetX, mirror ? shownWidth : 0, width, height);
+    const painted = [];
+    for (const face of latest.faces || []) drawFace(face, scale, offsetX, mirror ? shownWidth : 0, painted);
     root.dataset.emoji = drawnEmojis.join(" ");
+    root.dataset.panels = JSON.stringify(painted); // what was painted, in canvas pixels (tests compare it)
   }
 
   function report() {

@@ -22,8 +22,10 @@ import numpy as np
 import pandas as pd
 import traitlets
 
+from emolib.draw import plan_panels
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.layout import PanelLayout
 from emolib.media import LatestFrameReader, open_camera
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
@@ -122,6 +124,7 @@ class WebcamWidget(anywidget.AnyWidget):
         self.tracker = VideoTracker(self.analyzer, fps=30.0, options=tracking, **(tracker_options or {}))
         self.kernel_camera = kernel_camera
         self._lock = threading.Lock()
+        self._layout = PanelLayout()
         self._rows: deque[tuple] = deque(maxlen=history)
         self._frame = 0
         self._start = time.monotonic()
@@ -136,7 +139,8 @@ class WebcamWidget(anywidget.AnyWidget):
 
         ``content``: ``{"type": "frame", "id", "width", "height", "format": "jpeg" | "gray"}``;
         ``buffers[0]``: the JPEG file or ``height * width`` grey bytes. Reply: ``{"type": "results", "id",
-        "width", "height", "ms", "faces": [FaceResult.to_dict(), ...]}`` plus ``"error"`` for a bad frame.
+        "width", "height", "ms", "faces": [FaceResult.to_dict() + {"panel": ...}, ...]}`` plus ``"error"`` for a
+        bad frame; ``panel`` is where the face's panel goes (:func:`emolib.draw.plan_panels`).
         """
         reply: dict[str, Any] = {"type": "results", "id": content.get("id"), "view": content.get("view"),
                  "width": content.get("width"), "height": content.get("height"), "faces": [], "ms": 0.0}
@@ -153,12 +157,13 @@ class WebcamWidget(anywidget.AnyWidget):
         """Track and classify one live (H, W, 3) uint8 BGR frame: ``{"faces": [...], "ms": ...}``. Thread-safe."""
         start = time.perf_counter()
         faces = self.tracker.process(frame_bgr)
-        elapsed = (time.perf_counter() - start) * 1000
-        with self._lock:
+        with self._lock:  # one layout per stream: panels keep their side and detail from frame to frame
+            panels = plan_panels(frame_bgr.shape, faces, show_bars=self.show_bars, layout=self._layout)
             self._frame += 1
             self._rows.extend(face_rows(faces, self._frame, round(time.monotonic() - self._start, 3)))
-        return {"faces": [face.to_dict() for face in faces], "ms": round(elapsed, 2),
-                "width": int(frame_bgr.shape[1]), "height": int(frame_bgr.shape[0])}
+        elapsed = (time.perf_counter() - start) * 1000
+        return {"faces": [{**face.to_dict(), "panel": panel} for face, panel in zip(faces, panels, strict=True)],
+                "ms": round(elapsed, 2), "width": int(frame_bgr.shape[1]), "height": int(frame_bgr.shape[0])}
 
     @property
     def results(self) -> pd.DataFrame:
