@@ -212,7 +212,7 @@ function render({ model, el }) {
     if (mode !== "browser") return;
     const id = nextId++;
     sent.set(id, performance.now());
-    model.send({ type: "frame", view, id, width, height, format }, undefined, [buffer]);
+    model.send({ type: "frame", view, id, width, height, format, display: shownWidth() }, undefined, [buffer]);
   }
 
   function onVideoFrame(now, metadata) {
@@ -279,6 +279,15 @@ function render({ model, el }) {
   }
   model.on("msg:custom", onMessage);
 
+  // Width in CSS pixels at which the picture is shown: the kernel lays panels out for this size, so text is
+  // as large on screen as the layout planned, whatever the size of the frames sent.
+  function shownWidth() {
+    const sourceWidth = mode === "kernel" ? kernelImage?.width : video.videoWidth;
+    const sourceHeight = mode === "kernel" ? kernelImage?.height : video.videoHeight;
+    if (!sourceWidth || !sourceHeight || !stage.clientWidth) return 0;
+    return Math.round(sourceWidth * Math.min(stage.clientWidth / sourceWidth, stage.clientHeight / sourceHeight));
+  }
+
   // One face: a box in the emotion's colour and its panel where the kernel's layout put it (face.panel:
   // x, y, w, h in frame pixels, detail "full" | "compact" | "tag" | "badge", row, leader). The browser only
   // paints what it is given, scaled to its canvas (and mirrored with the video), so kernel and browser agree.
@@ -319,7 +328,7 @@ function render({ model, el }) {
       return;
     }
     const row = panel.row * scale;
-    const pad = Math.max(3, Math.floor(panel.row / 4)) * scale;
+    const pad = Math.max(3, Math.floor(row / 4));
     const probabilities = face.probabilities || {};
     const confidence = Math.round((probabilities[face.emotion] ?? 0) * 100);
     context.fillStyle = "rgba(20, 20, 20, 0.75)";
@@ -412,7 +421,11 @@ function render({ model, el }) {
     const painted = [];
     for (const face of latest.faces || []) drawFace(face, scale, offsetX, mirror ? shownWidth : 0, painted);
     root.dataset.emoji = drawnEmojis.join(" ");
-    root.dataset.panels = JSON.stringify(painted); // what was painted, in canvas pixels (tests compare it)
+    // what was painted (canvas pixels) and the kernel's layout it came from (frame pixels): tests compare them
+    root.dataset.panels = JSON.stringify(painted);
+    root.dataset.layout = JSON.stringify({ width: latest.width, scale, offsetX, mirrored: Boolean(mirror),
+      shownWidth, panels: (latest.faces || []).map((face) => face.panel || null),
+      faces: (latest.faces || []).map((face) => ({ x: face.x, y: face.y, w: face.w, h: face.h })) });
   }
 
   function report() {

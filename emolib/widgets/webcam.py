@@ -29,7 +29,7 @@ from emolib.layout import PanelLayout
 from emolib.media import LatestFrameReader, open_camera
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
-from emolib.results import face_rows, frames_table
+from emolib.results import FaceResult, face_rows, frames_table
 from emolib.video import VideoTracker
 from emolib.widgets._common import css_colors, emoji_data_urls, encode
 
@@ -148,22 +148,35 @@ class WebcamWidget(anywidget.AnyWidget):
             frame = decode_frame(content, buffers)
         except EmolibError as error:
             return {**reply, "error": str(error)}
+        display = content.get("display")
         try:
-            return {**reply, **self.analyze(frame)}
+            return {**reply, **self.analyze(frame, display_width=display if isinstance(display, int | float) else None)}
         except Exception as error:  # noqa: BLE001 - a live stream must survive one bad frame
             return {**reply, "error": f"frame not analysed: {type(error).__name__}: {error}"}
 
-    def analyze(self, frame_bgr: np.ndarray) -> dict[str, Any]:
-        """Track and classify one live (H, W, 3) uint8 BGR frame: ``{"faces": [...], "ms": ...}``. Thread-safe."""
+    def analyze(self, frame_bgr: np.ndarray, *, display_width: float | None = None) -> dict[str, Any]:
+        """Track and classify one live (H, W, 3) uint8 BGR frame: ``{"faces": [...], "ms": ...}``. Thread-safe.
+
+        Each face carries its ``panel`` (:func:`emolib.draw.plan_panels`), in frame pixels. ``display_width``:
+        the width in screen pixels the browser shows the frame at; panels are laid out for that size (text as
+        large on screen as planned) and given back in frame pixels.
+        """
         start = time.perf_counter()
         faces = self.tracker.process(frame_bgr)
+        height, width = frame_bgr.shape[:2]
+        zoom = min(max(display_width / width, 0.25), 8.0) if display_width else 1.0
+        shown = faces if zoom == 1.0 else [
+            FaceResult(_zoom_box(face.box, zoom), face.probabilities, face.score, face.face_id) for face in faces]
         with self._lock:  # one layout per stream: panels keep their side and detail from frame to frame
-            panels = plan_panels(frame_bgr.shape, faces, show_bars=self.show_bars, layout=self._layout)
+            panels = plan_panels((round(height * zoom), round(width * zoom)), shown, show_bars=self.show_bars,
+                                 layout=self._layout)
             self._frame += 1
             self._rows.extend(face_rows(faces, self._frame, round(time.monotonic() - self._start, 3)))
+        if zoom != 1.0:
+            panels = [_unzoom(panel, zoom) for panel in panels]
         elapsed = (time.perf_counter() - start) * 1000
         return {"faces": [{**face.to_dict(), "panel": panel} for face, panel in zip(faces, panels, strict=True)],
-                "ms": round(elapsed, 2), "width": int(frame_bgr.shape[1]), "height": int(frame_bgr.shape[0])}
+                "ms": round(elapsed, 2), "width": int(width), "height": int(height)}
 
     @property
     def results(self) -> pd.DataFrame:
@@ -235,6 +248,19 @@ class WebcamWidget(anywidget.AnyWidget):
         """Stop any kernel-side camera and close the widget."""
         self._stop_kernel_camera()
         super().close()
+
+
+def _zoom_box(box: tuple[int, int, int, int], zoom: float) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return round(x * zoom), round(y * zoom), round(w * zoom), round(h * zoom)
+
+
+def _unzoom(panel: dict[str, Any], zoom: float) -> dict[str, Any]:
+    """A panel laid out on the frame shown ``zoom`` times larger, back in frame pixels (floats, 0.01 px)."""
+    out = {**panel, **{key: round(panel[key] / zoom, 2) for key in ("x", "y", "w", "h", "row")}}
+    if panel.get("leader"):
+        out["leader"] = [round(v / zoom, 2) for v in panel["leader"]]
+    return out
 
 
 def decode_frame(content: dict[str, Any], buffers: list[bytes | memoryview]) -> np.ndarray:
