@@ -330,21 +330,25 @@ def _plan(
 ) -> list[tuple[tuple[int, int, int, int], dict[Detail, _Layout], Placement]]:
     """(clipped face box (x0, y0, x1, y1), its panel layouts by level of detail, its placement) per result."""
     frame_h, frame_w = frame_shape[:2]
-    boxes = clip_boxes([result.box for result in results], (frame_w, frame_h))
-    layouts = [_face_layouts(int(y1 - y0), frame_w, frame_h, flags) for _, y0, _, y1 in boxes]
-    sizes = []
-    for (_, y0, _, y1), face_layouts in zip(boxes, layouts, strict=True):
-        size = {level: (panel.width, panel.height) for level, panel in face_layouts.items()}
-        badge = _badge_side(int(y1 - y0), face_layouts[Detail.TAG].row)
-        size[Detail.BADGE] = (badge, badge)
-        sizes.append(size)
-    gaps = [max(2, face_layouts[Detail.TAG].row // 3) for face_layouts in layouts]
+    boxes = clip_boxes([result.box for result in results], (frame_w, frame_h)).tolist()
+    planned = [_face_plan(y1 - y0, frame_w, frame_h, flags) for _, y0, _, y1 in boxes]
     engine = layout if layout is not None else PanelLayout()
-    placements = engine.place((frame_w, frame_h), [(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
-                                                   for x0, y0, x1, y1 in boxes],
-                              sizes, [result.face_id for result in results], gaps)
-    return [(tuple(int(v) for v in box), face_layouts, placement)  # type: ignore[misc]
-            for box, face_layouts, placement in zip(boxes, layouts, placements, strict=True)]
+    placements = engine.place((frame_w, frame_h), [(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in boxes],
+                              [sizes for _, sizes, _ in planned], [result.face_id for result in results],
+                              [gap for _, _, gap in planned])
+    return [(tuple(box), face_layouts, placement)
+            for box, (face_layouts, _, _), placement in zip(boxes, planned, placements, strict=True)]
+
+
+@lru_cache(maxsize=1024)
+def _face_plan(face_h: int, frame_w: int, frame_h: int, flags: tuple[bool, bool, bool],
+               ) -> tuple[dict[Detail, _Layout], dict[Detail, tuple[int, int]], int]:
+    """A face's panel layouts by level, their (width, height) and the badge's side, and its gap (cached)."""
+    face_layouts = _face_layouts(face_h, frame_w, frame_h, flags)
+    sizes = {level: (panel.width, panel.height) for level, panel in face_layouts.items()}
+    badge = _badge_side(face_h, face_layouts[Detail.TAG].row)
+    sizes[Detail.BADGE] = (badge, badge)
+    return face_layouts, sizes, max(2, face_layouts[Detail.TAG].row // 3)
 
 
 def draw_fps(image_bgr: np.ndarray, fps: float) -> np.ndarray:

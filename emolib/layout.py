@@ -87,12 +87,20 @@ class _Memory:
 def clip_boxes(boxes: Sequence[Sequence[float]], frame_wh: tuple[int, int]) -> np.ndarray:
     """(N, 4) int64 (x0, y0, x1, y1) boxes from (x, y, w, h) ones, clipped to the frame, at least 1 px each."""
     frame_w, frame_h = frame_wh
-    out = np.zeros((len(boxes), 4), np.int64)
-    for i, (x, y, w, h) in enumerate(boxes):
-        x0 = min(max(int(x), 0), frame_w - 1)
-        y0 = min(max(int(y), 0), frame_h - 1)
-        out[i] = x0, y0, max(min(int(x + w), frame_w), x0 + 1), max(min(int(y + h), frame_h), y0 + 1)
-    return out
+    xywh = np.asarray(boxes, np.float64).reshape(-1, 4)
+    if not np.isfinite(xywh).all():
+        raise ValueError("face boxes must be finite numbers")
+    x, y = np.trunc(xywh[:, 0]).astype(np.int64), np.trunc(xywh[:, 1]).astype(np.int64)
+    x1, y1 = np.trunc(xywh[:, 0] + xywh[:, 2]).astype(np.int64), np.trunc(xywh[:, 1] + xywh[:, 3]).astype(np.int64)
+    x0, y0 = np.clip(x, 0, frame_w - 1), np.clip(y, 0, frame_h - 1)
+    return np.stack([x0, y0, np.maximum(np.minimum(x1, frame_w), x0 + 1), np.maximum(np.minimum(y1, frame_h), y0 + 1)],
+                    axis=1)
+
+
+def _levels(sizes: Mapping[Detail, tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
+    """(level, width, height) of each panel level, highest first (the badge apart)."""
+    return tuple(sorted(((int(level), *size) for level, size in sizes.items() if level != Detail.BADGE),
+                        reverse=True))
 
 
 def badge_rect(box: Rect, side: int) -> Rect:
@@ -155,13 +163,13 @@ class PanelLayout:
         used = count
         areas = (faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1])
         out: list[Placement | None] = [None] * count
+        face_list = faces.tolist()
         for i in sorted(range(count), key=lambda i: (-int(areas[i]), i)):
-            box: Rect = tuple(int(v) for v in faces[i])  # type: ignore[assignment]
+            box: Rect = tuple(face_list[i])
             face_sizes = sizes[i]
             badge = face_sizes.get(Detail.BADGE, (0, 0))[0] or max(8, (box[3] - box[1]) // 5)
             gap = gaps[i] if gaps is not None else max(2, badge // 10)
-            levels = tuple(sorted(((level, *face_sizes[level]) for level in face_sizes if level != Detail.BADGE),
-                                  reverse=True))
+            levels = _levels(face_sizes)
             face_id = ids[i]
             memory = self._memory.get(face_id) if face_id is not None else None
             placement, fits_above = self._place_one(box, levels, gap, memory, obstacles[:, :used], frame_wh)
