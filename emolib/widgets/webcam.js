@@ -417,8 +417,8 @@ function render({ model, el }) {
     cameraFrames.length = 0;
     lastSent = -1;
     fpsLabel.textContent = "";
+    draw(); // clears the overlay (while the stage is still shown: draw skips a hidden one)
     setState("idle");
-    draw();
     reportTimings();
     if (notify && wasKernel) send({ type: "stop_kernel" });
   }
