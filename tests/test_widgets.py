@@ -383,3 +383,53 @@ def test_webcam_records_the_annotated_stream(face_320: np.ndarray, tmp_path: Pat
     widget.record(path, overwrite=True)
     assert widget.stop_recording() is None, "nothing analysed since: no file written"
     assert path.exists()
+
+
+def test_the_server_config_file_turns_nodelay_on(tmp_path: Path) -> None:
+    """docs/jupyter_server_config.py, as a server's only configuration, makes the server use emolib's
+    NoDelayWebsocketConnection: its log line appears when a kernel's websocket connects."""
+    import asyncio
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tornado.websocket import websocket_connect
+
+    from tests.test_browser_webcam import free_port, wait_for_server
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(repo / "docs" / "jupyter_server_config.py", config / "jupyter_server_config.py")
+    port, token = free_port(), "emolib-config-test"
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}", "--allow-root"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"127.0.0.1:{port}"
+            wait_for_server(f"http://{base}/api/status?token={token}", server)
+            request = urllib.request.Request(f"http://{base}/api/kernels?token={token}", data=b"{}", method="POST")
+            with urllib.request.urlopen(request, timeout=60) as response:
+                kernel = json.load(response)
+
+            async def connect() -> None:
+                socket = await websocket_connect(f"ws://{base}/api/kernels/{kernel['id']}/channels?token={token}")
+                await asyncio.sleep(1)
+                socket.close()
+
+            asyncio.run(connect())
+            deadline = time.monotonic() + 20
+            while "TCP_NODELAY" not in log_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    text = log_path.read_text()
+    assert f"emolib: kernel websocket with TCP_NODELAY (kernel {kernel['id']})" in text, text[-2000:]
