@@ -710,7 +710,8 @@ function render({ model, el }) {
 
   // Jupyter Server's stock kernel websocket holds a small message back while the one before it is
   // unacknowledged (Nagle's algorithm): replies then spend tens of milliseconds between the kernel and the
-  // page although the kernel answered at once. Say so once, with the fix.
+  // page although the kernel answered at once. Say so once, with the fix. A heuristic: a very busy machine
+  // can look the same (a pair of back-to-back messages, timed, did not tell them apart on a loaded machine).
   function checkNagle(recent) {
     const network = median(recent.map((t) => t.received - t.sent - t.kernel));
     if (network < NAGLE_NETWORK_MS) return;
@@ -719,7 +720,8 @@ function render({ model, el }) {
     showMessage(`Each reply spends ${network.toFixed(0)} ms between the kernel and this page: the Jupyter server `
       + "probably holds small messages back (Nagle's algorithm). For the camera's full frame rate, start Jupyter with "
       + "--ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection "
-      + "(on JupyterHub: the jupyter_server_config.py line in emolib's docs/jupyterhub.md).", "info");
+      + "(on JupyterHub: the jupyter_server_config.py line in emolib's docs/jupyterhub.md). If it is on already, "
+      + "the machine is busy or the server is far.", "info");
   }
 
   button.addEventListener("click", () => {
