@@ -688,7 +688,7 @@ function render({ model, el }) {
     const latency = median(latencies);
     const p90 = quantile(latencies, 0.9);
     if (mode === "browser") {
-      const figure = latencies.length ? ` · capture→drawn ${latency.toFixed(0)} ms` : "";
+      const figure = latencies.length ? ` · capture→drawn ${latency.toFixed(0)} ms (median)` : "";
       fpsLabel.textContent = `${fps.toFixed(1)}${camera} fps${figure} · kernel ${analysisMs.toFixed(0)} ms`;
     } else if (mode === "kernel") {
       fpsLabel.textContent = `${fps.toFixed(1)} fps · kernel ${analysisMs.toFixed(0)} ms`;
