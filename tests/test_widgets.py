@@ -341,6 +341,8 @@ def test_webcam_save_writes_the_results_and_never_overwrites(face_320: np.ndarra
                                                              suffix: str) -> None:
     import pandas as pd
 
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (the batch extra)")
     widget = WebcamWidget(kernel_camera=None)
     for frame_id in range(3):
         widget.handle_frame(*frame_message(face_320, frame_id))

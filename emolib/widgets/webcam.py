@@ -237,6 +237,11 @@ class WebcamWidget(anywidget.AnyWidget):
             raise EmolibError(f"cannot save {target}: use a .csv or .parquet file name")
         if target.exists() and not overwrite:
             raise EmolibError(f"{target} exists; pass overwrite=True to replace it")
+        if suffix == ".parquet":
+            try:
+                import pyarrow  # noqa: F401  # pandas writes Parquet with it
+            except ImportError as error:
+                raise EmolibError("saving .parquet needs pyarrow (pip install pyarrow); or save as .csv") from error
         target.parent.mkdir(parents=True, exist_ok=True)
         table = self.results
         handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".partial{suffix}", dir=target.parent)
