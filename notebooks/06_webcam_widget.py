@@ -29,10 +29,14 @@
 # browser has no camera but the kernel runs on your machine, `widget.source = "kernel"` and Start use the
 # kernel's camera instead; a camera you refused is never opened some other way.
 #
-# **Faster**: Jupyter Server holds back small websocket messages (Nagle's algorithm), which caps the round
-# trips near 25 per second. Start Jupyter with
-# `--ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection` and the
-# widget keeps up with the camera (measured: round trip 60 ms -> 16 ms, 22 -> 40 frames/s on a busy 2-core machine).
+# **Faster**: Jupyter Server holds back small websocket messages (Nagle's algorithm), which delays each answer
+# by up to ~40 ms. Start Jupyter with
+# `--ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection` (`make lab`
+# does; the widget says so once when its timings show the delay). The widget shows the frame rate and the median
+# time from the camera's capture to the boxes drawn; `webcam.latency` has every stage per frame. Measured with
+# `benchmarks/bench_browser_webcam.py` (30 fps camera, one face, a 2-core machine at load 8.5-9): Notebook 7 with
+# NoDelay 29 results/s, median 37 ms; the stock server 25/s, 78 ms; JupyterLab 22/s, ~95 ms either way
+# (README, "Latency", has the full table).
 
 # %% tags=["parameters"]
 import os

@@ -18,7 +18,6 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-
 from test_browser_webcam import CHROMIUM, CHROMIUM_ARGS, FRONT_ENDS, jupyter_server, write_y4m
 
 pytestmark = pytest.mark.browser
@@ -36,7 +35,8 @@ def two_faces(astronaut_bgr: np.ndarray) -> np.ndarray:
 
 
 def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
-    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
 
 
 def test_two_faces_side_by_side_get_the_kernels_panels(tmp_path: Path, astronaut_bgr: np.ndarray) -> None:

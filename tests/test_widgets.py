@@ -269,3 +269,169 @@ def test_confusion_explorer_shows_the_faces_of_a_pair() -> None:
     first = explorer.picture.value
     explorer.pair.value = explorer.pair.options[1][1]
     assert explorer.picture.value != first
+
+
+def test_webcam_base64_frames_decode_like_buffers(face_320: np.ndarray) -> None:
+    """Front ends that drop binary buffers (Google Colab): the same frame as base64 in the message content."""
+    import base64
+
+    content, buffers = frame_message(face_320, 5)
+    from_base64 = decode_frame({**content, "data": base64.b64encode(buffers[0]).decode("ascii")}, [])
+    assert np.array_equal(from_base64, decode_frame(content, buffers))
+    with pytest.raises(ValueError, match="not base64"):
+        decode_frame({**content, "data": "***"}, [])
+
+
+def test_webcam_start_probe_tells_whether_buffers_travel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim carries a probe buffer; the kernel's answer counts the buffers it got and echoes the probe
+    (none of either where the front end drops buffers), so the browser picks binary or base64."""
+    from emolib.widgets.webcam import PROBE
+
+    widget = WebcamWidget(kernel_camera=None)
+    sent: list[tuple[dict, list | None]] = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: sent.append((content, buffers)))
+    widget._on_msg(widget, {"type": "claim", "view": "a", "click": True}, [PROBE])
+    assert sent[-1] == ({"type": "owner", "owner": "a", "to": "a", "buffers": 1}, [PROBE])
+    widget.drop_buffers = True
+    widget._on_msg(widget, {"type": "claim", "view": "a", "click": True}, [PROBE])
+    assert sent[-1] == ({"type": "owner", "owner": "a", "to": "a", "buffers": 0}, [])
+
+
+def test_webcam_one_view_streams_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shown twice: a view that did not click does not take the camera from a live one; a click does. A view
+    that fell silent (its page reloaded) loses it, and a new view's hello turns a stale running off."""
+    import emolib.widgets.webcam as webcam_module
+
+    widget = WebcamWidget(kernel_camera=None)
+    owners: list[str | None] = []
+    monkeypatch.setattr(widget, "send", lambda content, buffers=None: owners.append(content.get("owner")))
+    widget.running = True
+    widget._on_msg(widget, {"type": "claim", "view": "a", "click": True}, [])
+    widget._on_msg(widget, {"type": "claim", "view": "b", "click": False}, [])
+    assert owners == ["a", "a"]
+    widget._on_msg(widget, {"type": "claim", "view": "b", "click": True}, [])
+    assert owners[-1] == "b"
+    widget._on_msg(widget, {"type": "hello", "view": "c"}, [])
+    assert owners[-1] == "b" and widget.running, "b streams: the new view c leaves it alone"
+    monkeypatch.setattr(webcam_module, "OWNER_TIMEOUT_S", 0.0)  # b fell silent
+    widget._on_msg(widget, {"type": "hello", "view": "c"}, [])
+    assert owners[-1] is None and not widget.running
+    widget.running = True
+    widget._on_msg(widget, {"type": "claim", "view": "c", "click": False}, [])
+    widget._on_msg(widget, {"type": "release", "view": "c"}, [])
+    assert not widget.running and widget._owner is None
+
+
+def test_webcam_latency_table_from_the_browsers_reports(face_320: np.ndarray) -> None:
+    from emolib.widgets.webcam import LATENCY_COLUMNS
+
+    widget = WebcamWidget(kernel_camera=None)
+    assert list(widget.latency.columns) == list(LATENCY_COLUMNS) and widget.latency.empty
+    row = {"frame": 1, "wait_ms": 5.0, "encode_ms": 3.0, "send_ms": 0.2, "network_ms": 9.0, "kernel_ms": 6.0,
+           "draw_ms": 1.0, "capture_to_drawn_ms": 24.2, "bytes": 76800}
+    widget._on_msg(widget, {"type": "latency", "view": "v", "frames": [row, {**row, "frame": 2}]}, [])
+    table = widget.latency
+    assert table["frame"].tolist() == [1, 2] and table["capture_to_drawn_ms"].median() == pytest.approx(24.2)
+    reply = widget.handle_frame(*frame_message(face_320, 3))
+    assert reply["handle_ms"] >= reply["ms"] > 0, "the kernel's time includes decoding"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_webcam_save_writes_the_results_and_never_overwrites(face_320: np.ndarray, tmp_path: Path,
+                                                             suffix: str) -> None:
+    import pandas as pd
+
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow", reason="Parquet needs pyarrow (the batch extra)")
+    widget = WebcamWidget(kernel_camera=None)
+    for frame_id in range(3):
+        widget.handle_frame(*frame_message(face_320, frame_id))
+    path = widget.save(tmp_path / f"class{suffix}")
+    saved = pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)
+    assert list(saved.columns) == list(FRAME_COLUMNS) and len(saved) == 3
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="exists"):
+        widget.save(path)
+    assert path.read_bytes() == before
+    widget.handle_frame(*frame_message(face_320, 4))
+    widget.save(path, overwrite=True)
+    assert len(pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path)) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name], "no temporary file left behind"
+    with pytest.raises(ValueError, match="csv or .parquet"):
+        widget.save(tmp_path / "class.xlsx")
+
+
+def test_webcam_records_the_annotated_stream(face_320: np.ndarray, tmp_path: Path) -> None:
+    widget = WebcamWidget(kernel_camera=None)
+    path = tmp_path / "session.mp4"
+    widget.record(path)
+    assert widget.recording == str(path)
+    for frame_id in range(6):
+        widget.handle_frame(*frame_message(face_320, frame_id))
+    assert widget.stop_recording() == path and widget.recording == ""
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    assert len(frames) == 6 and frames[0].shape == (320, 320, 3)
+    changed = np.abs(frames[3].astype(int) - face_320.astype(int)).sum(axis=2) > 60
+    assert changed.sum() > 500, "the recorded frames carry the boxes and panels"
+    with pytest.raises(ValueError, match="exists"):
+        widget.record(path)
+    widget.record(path, overwrite=True)
+    assert widget.stop_recording() is None, "nothing analysed since: no file written"
+    assert path.exists()
+
+
+def test_the_server_config_file_turns_nodelay_on(tmp_path: Path) -> None:
+    """docs/jupyter_server_config.py, as a server's only configuration, makes the server use emolib's
+    NoDelayWebsocketConnection: its log line appears when a kernel's websocket connects."""
+    import asyncio
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tornado.websocket import websocket_connect
+
+    from tests.test_browser_webcam import free_port, wait_for_server
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tmp_path / "config"
+    config.mkdir()
+    shutil.copy(repo / "docs" / "jupyter_server_config.py", config / "jupyter_server_config.py")
+    port, token = free_port(), "emolib-config-test"
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+             f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}", "--allow-root"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"127.0.0.1:{port}"
+            wait_for_server(f"http://{base}/api/status?token={token}", server)
+            request = urllib.request.Request(f"http://{base}/api/kernels?token={token}", data=b"{}", method="POST")
+            with urllib.request.urlopen(request, timeout=60) as response:
+                kernel = json.load(response)
+
+            async def connect() -> None:
+                socket = await websocket_connect(f"ws://{base}/api/kernels/{kernel['id']}/channels?token={token}")
+                await asyncio.sleep(1)
+                socket.close()
+
+            asyncio.run(connect())
+            deadline = time.monotonic() + 20
+            while "TCP_NODELAY" not in log_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    text = log_path.read_text()
+    assert f"emolib: kernel websocket with TCP_NODELAY (kernel {kernel['id']})" in text, text[-2000:]

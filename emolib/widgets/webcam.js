@@ -1,12 +1,21 @@
 // emolib live webcam widget (anywidget ESM, no build step).
 //
-// The browser's camera (getUserMedia) is shown in a <video>; frames are grabbed at the model's width (320)
-// into a canvas and sent to the kernel as binary buffers (JPEG or grey bytes), with up to max_in_flight
-// frames on the way at once (two hide the round-trip latency). The kernel answers each frame with JSON
-// results, drawn on a canvas over the video as they arrive. Without a browser camera the
-// kernel may stream its own camera (cv2.VideoCapture) as JPEG frames with results into the same canvas.
-// Each camera frame is sent at most once (requestVideoFrameCallback), so the rate is at most the camera's.
+// The browser's camera (getUserMedia) is shown in a <video>; each new camera frame (requestVideoFrameCallback)
+// is scaled to the model's width (320) and encoded off the main thread (createImageBitmap -> a worker's
+// OffscreenCanvas -> JPEG or grey bytes), then sent to the kernel, with up to max_in_flight frames on the way
+// at once (two hide the round trip). The kernel answers each frame with JSON results, drawn on a canvas over
+// the video as they arrive. Without a browser camera the kernel may stream its own camera (cv2.VideoCapture)
+// as JPEG frames with results into the same canvas, when the user asks for it (source="kernel").
+//
+// Pieces, in order: transport (binary buffers, or base64 where the front end drops them: Google Colab),
+// encoder (worker or main thread), timings (capture -> sent -> received -> drawn, per frame), the view
+// (controls, camera, lifecycle: a kernel restart or a closed comm stops everything and says so), painting.
 
+const RESTARTED = "The kernel restarted: run the cell again.";
+const PROBE = new Uint8Array([101, 109, 111, 108]); // "emol": a binary buffer the kernel echoes at start
+const NO_ANSWER_MS = 5000; // a frame unanswered this long is dropped (kernel busy or gone)
+const TIMINGS_KEPT = 600; // frames of timings kept in the page (root.emolibTimings) and reported to the kernel
+const NAGLE_NETWORK_MS = 60; // median kernel -> page time beyond the kernel's own that shows Nagle's delay (measured on the loaded 2-core machine: stock 68-77 ms, NoDelay 20-52 ms)
 
 function make(tag, className, parent, text) {
   const node = document.createElement(tag);
@@ -26,6 +35,151 @@ function loadEmojis(urls) {
   return images;
 }
 
+// -- transport: binary comm buffers, or base64 in the message where the front end drops buffers --
+
+function toBase64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (typeof bytes.toBase64 === "function") return bytes.toBase64();
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function bufferLength(buffer) {
+  return buffer ? buffer.byteLength ?? buffer.buffer?.byteLength ?? 0 : 0;
+}
+
+// -- encoder: scale a video frame to width x height and encode it (JPEG or grey bytes), in a worker --
+
+const WORKER_SOURCE = `
+let canvas = null;
+let context = null;
+self.onmessage = async ({ data }) => {
+  const { id, bitmap, width, height, format, quality } = data;
+  try {
+    if (!canvas || canvas.width !== width || canvas.height !== height) {
+      canvas = new OffscreenCanvas(width, height);
+      context = canvas.getContext("2d", { willReadFrequently: format === "gray" });
+    }
+    context.drawImage(bitmap, 0, 0, width, height);
+    bitmap.close();
+    let buffer;
+    if (format === "gray") {
+      const rgba = context.getImageData(0, 0, width, height).data;
+      const grey = new Uint8Array(width * height);
+      for (let i = 0, j = 0; i < grey.length; i += 1, j += 4) grey[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
+      buffer = grey.buffer;
+    } else {
+      buffer = await (await canvas.convertToBlob({ type: "image/jpeg", quality })).arrayBuffer();
+    }
+    self.postMessage({ id, buffer }, [buffer]);
+  } catch (error) {
+    self.postMessage({ id, error: String(error) });
+  }
+};`;
+
+function greyBytes(rgba, width, height) {
+  const grey = new Uint8Array(width * height);
+  for (let i = 0, j = 0; i < grey.length; i += 1, j += 4) grey[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
+  return grey.buffer;
+}
+
+// An encoder: encode(video, width, height, format, quality) -> Promise<ArrayBuffer>; kind: "worker" | "main".
+// "auto" is the main thread: on a busy 2-core machine the worker (createImageBitmap + OffscreenCanvas) was not
+// faster (JPEG encode 15-20 ms either way) and its thread competes with the kernel's.
+function makeEncoder(preferred) {
+  let worker = null;
+  if (preferred === "worker" && typeof Worker !== "undefined" && typeof OffscreenCanvas !== "undefined"
+      && typeof createImageBitmap !== "undefined") {
+    try {
+      const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+      worker = new Worker(url);
+      URL.revokeObjectURL(url);
+    } catch (error) {
+      worker = null; // a page policy forbids blob workers: encode on the main thread
+    }
+  }
+  if (worker) {
+    const waiting = new Map();
+    let nextJob = 0;
+    worker.onmessage = ({ data }) => {
+      const job = waiting.get(data.id);
+      waiting.delete(data.id);
+      if (job) data.error ? job.reject(new Error(data.error)) : job.resolve(data.buffer);
+    };
+    return {
+      kind: "worker",
+      async encode(video, width, height, format, quality) {
+        const bitmap = await createImageBitmap(video, { resizeWidth: width, resizeHeight: height, resizeQuality: "medium" });
+        const id = nextJob++;
+        return new Promise((resolve, reject) => {
+          waiting.set(id, { resolve, reject });
+          worker.postMessage({ id, bitmap, width, height, format, quality }, [bitmap]);
+        });
+      },
+      close() {
+        worker.terminate();
+      },
+    };
+  }
+  const canvas = document.createElement("canvas");
+  let context = null;
+  return {
+    kind: "main",
+    async encode(video, width, height, format, quality) {
+      if (!context || canvas.width !== width || canvas.height !== height) {
+        canvas.width = width;
+        canvas.height = height;
+        context = canvas.getContext("2d", { willReadFrequently: format === "gray" });
+      }
+      context.drawImage(video, 0, 0, width, height);
+      if (format === "gray") return greyBytes(context.getImageData(0, 0, width, height).data, width, height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
+      return blob.arrayBuffer();
+    },
+    close() {},
+  };
+}
+
+// -- timings: per frame, capture -> grabbed -> encoded -> sent -> received -> drawn (performance.now() ms) --
+
+function median(values) {
+  return quantile(values, 0.5);
+}
+
+function quantile(values, q) {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+// One frame's record as the kernel stores it (milliseconds, rounded to 0.1).
+function timingRow(t) {
+  const round = (value) => Math.round(value * 10) / 10;
+  return {
+    frame: t.id,
+    wait_ms: round(t.grabbed - t.capture),
+    encode_ms: round(t.encoded - t.grabbed),
+    send_ms: round(t.sent - t.encoded),
+    network_ms: round(t.received - t.sent - t.kernel),
+    kernel_ms: round(t.kernel),
+    draw_ms: round(t.drawn - t.received),
+    capture_to_drawn_ms: round(t.drawn - t.capture),
+    bytes: t.bytes,
+  };
+}
+
 function render({ model, el }) {
   const view = Math.random().toString(36).slice(2, 10);
   const root = make("div", "emolib-webcam", el);
@@ -33,6 +187,10 @@ function render({ model, el }) {
   root.dataset.fps = "0";
   root.dataset.faces = "0";
   root.dataset.emoji = "";
+  root.dataset.latency = "0";
+  root.dataset.view = view;
+  const timings = []; // finished frames' timings, newest last (also root.emolibTimings, for tests and benchmarks)
+  root.emolibTimings = timings;
 
   const bar = make("div", "emolib-webcam-bar", root);
   const button = make("button", "emolib-webcam-button", bar, "▶ Start");
@@ -48,8 +206,6 @@ function render({ model, el }) {
   video.autoplay = true;
   const overlay = make("canvas", "emolib-webcam-overlay", stage);
   const message = make("div", "emolib-webcam-message", root);
-  const grab = document.createElement("canvas");
-  const grabContext = grab.getContext("2d", { willReadFrequently: model.get("frame_format") === "gray" });
   const context = overlay.getContext("2d");
 
   const emojis = loadEmojis(model.get("emojis"));
@@ -60,17 +216,25 @@ function render({ model, el }) {
   let mode = null; // "browser" | "kernel" | null
   let inFlight = 0;
   let nextId = 0;
-  const sent = new Map(); // frame id -> send time
+  const sent = new Map(); // frame id -> its timings so far
   let latest = { faces: [], width: 1, height: 1 };
   let kernelImage = null;
   const arrivals = [];
   let analysisMs = 0;
-  let roundTrip = 0;
   let timer = null;
   let destroyed = false;
+  let kernelGone = false; // the kernel restarted or the comm closed: nothing more is sent
+  let claim = null; // {click, timer} while this view waits for the kernel to let it start
+  let clicked = false; // the next start comes from a click in this view
+  let transport = "binary"; // "binary" | "base64", chosen at start from the kernel's echo of PROBE
+  let encoder = null;
+  let unreported = []; // timings not yet sent to the kernel
+  let nagleShown = false;
+  let silentSince = 0; // when the oldest unanswered frame was sent (0: none waiting)
   // Pacing: with requestVideoFrameCallback, send each camera frame at most once (no duplicates)
   const pacing = model.get("pace") && "requestVideoFrameCallback" in HTMLVideoElement.prototype;
   let presented = 0;
+  let presentedAt = 0; // capture time of the latest camera frame (rVFC captureTime, else its callback time)
   let lastSent = -1;
   let startedAt = 0;
   const cameraFrames = [];
@@ -91,6 +255,36 @@ function render({ model, el }) {
   }
   setState("idle");
 
+  // Every message to the kernel goes through here: after a kernel restart the comm is closed and sending
+  // throws, which ends the session in this view (once) instead of logging page errors.
+  function send(content, buffers) {
+    if (kernelGone || destroyed) return false;
+    try {
+      model.send({ view, ...content }, undefined, buffers);
+      return true;
+    } catch (error) {
+      onKernelGone();
+      return false;
+    }
+  }
+
+  function setTrait(name, value) {
+    if (kernelGone) return;
+    try {
+      model.set(name, value);
+      model.save_changes();
+    } catch (error) {
+      onKernelGone();
+    }
+  }
+
+  function onKernelGone() {
+    if (kernelGone || destroyed) return;
+    kernelGone = true;
+    stop(false);
+    showMessage(RESTARTED, "info");
+  }
+
   async function listCameras() {
     if (!navigator.mediaDevices?.enumerateDevices) return;
     const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
@@ -102,29 +296,64 @@ function render({ model, el }) {
       option.value = device.deviceId;
     });
     select.value = devices.some((d) => d.deviceId === current) ? current : "";
-    model.set("cameras", devices.map((d, i) => ({ id: d.deviceId, label: d.label || `camera ${i + 1}` })));
-    model.save_changes();
+    setTrait("cameras", devices.map((d, i) => ({ id: d.deviceId, label: d.label || `camera ${i + 1}` })));
   }
 
   function failed() {
     setState("error");
-    model.set("running", false);
-    model.save_changes();
+    setTrait("running", false);
   }
 
   function cameraFailed(name, text) {
     stopStream();
     failed();
     showMessage(`Camera unavailable (${name}: ${text}).`);
-    model.send({ type: "camera_error", view, name, message: text, secure: window.isSecureContext,
-                 origin: window.location.origin });
+    send({ type: "camera_error", name, message: text, secure: window.isSecureContext, origin: window.location.origin });
   }
 
-  async function start() {
+  // Start: ask the kernel first (one view of a widget streams at a time; the kernel's answer also tells
+  // whether binary buffers travel both ways), then open the camera.
+  function start() {
+    if (kernelGone) {
+      showMessage(RESTARTED, "info");
+      return;
+    }
     showMessage("");
     setState("starting");
+    const click = clicked;
+    clicked = false;
+    clearTimeout(claim?.timer);
+    claim = {
+      click,
+      timer: setTimeout(() => {
+        if (!claim) return;
+        claim = null;
+        failed();
+        showMessage("The kernel does not answer: it may be busy, or it restarted (then run the cell again).");
+      }, 10000),
+    };
+    send({ type: "claim", click }, [PROBE.buffer.slice(0)]);
+  }
+
+  // "auto": raw grey bytes when Jupyter is served from this machine (no encoding: the fastest here, and
+  // 77 kB a frame costs nothing on a loopback), else JPEG (about 12 kB a frame, for a server across a network).
+  function frameFormat() {
+    const wanted = model.get("frame_format");
+    if (wanted !== "auto") return wanted;
+    return ["localhost", "127.0.0.1", "[::1]"].includes(window.location.hostname) ? "gray" : "jpeg";
+  }
+
+  function chooseTransport(msg, buffers) {
+    const wanted = model.get("transport");
+    if (wanted === "binary" || wanted === "base64") return wanted;
+    const back = buffers?.length ? bufferLength(buffers[0]) : 0;
+    return msg.buffers >= 1 && back === PROBE.length ? "binary" : "base64";
+  }
+
+  async function begin() {
+    root.dataset.transport = transport;
     if (model.get("source") === "kernel") {
-      model.send({ type: "start_kernel", view });
+      send({ type: "start_kernel", transport });
       return;
     }
     if (!navigator.mediaDevices?.getUserMedia) {
@@ -135,24 +364,31 @@ function render({ model, el }) {
     const camera = model.get("camera");
     const constraints = { width: { ideal: 640 }, height: { ideal: 480 } };
     if (camera) constraints.deviceId = { exact: camera };
+    let opened;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: constraints, audio: false });
+      opened = await navigator.mediaDevices.getUserMedia({ video: constraints, audio: false });
     } catch (error) {
       cameraFailed(error.name || "Error", error.message || String(error));
       return;
     }
-    if (destroyed) return stopStream();
+    if (destroyed || kernelGone || root.dataset.state !== "starting") {
+      opened.getTracks().forEach((track) => track.stop()); // stopped (or restarted) while the browser asked
+      return;
+    }
+    stream = opened;
     video.srcObject = stream;
     try {
       await video.play();
     } catch (error) {
       // autoplay of a muted stream is allowed; a failure here still leaves frames to grab
     }
+    if (!encoder) encoder = makeEncoder(model.get("encoder"));
+    root.dataset.encoder = encoder.kind;
     mode = "browser";
     startedAt = performance.now();
     if (pacing) video.requestVideoFrameCallback(onVideoFrame);
     setState("running");
-    model.send({ type: "started", view, source: "browser" });
+    send({ type: "started", source: "browser", transport, encoder: encoder.kind });
     listCameras();
     pump();
   }
@@ -165,18 +401,24 @@ function render({ model, el }) {
 
   function stop(notify = true) {
     const wasKernel = mode === "kernel";
+    clearTimeout(claim?.timer);
+    claim = null;
     stopStream();
     mode = null;
     inFlight = 0;
     sent.clear();
+    silentSince = 0;
     latest = { faces: [], width: 1, height: 1 };
+    if (kernelImage) kernelImage.close();
     kernelImage = null;
     arrivals.length = 0;
     cameraFrames.length = 0;
     lastSent = -1;
+    fpsLabel.textContent = "";
+    draw(); // clears the overlay (while the stage is still shown: draw skips a hidden one)
     setState("idle");
-    draw();
-    if (notify && wasKernel) model.send({ type: "stop_kernel", view });
+    reportTimings();
+    if (notify && wasKernel) send({ type: "stop_kernel" });
   }
 
   // Grab one frame and send it, if fewer than max_in_flight frames are on their way.
@@ -189,35 +431,36 @@ function render({ model, el }) {
     if (pacing && presented === lastSent) return; // this camera frame is already on its way: wait for the next
     lastSent = presented;
     inFlight += 1;
+    const grabbed = performance.now();
+    const timing = { id: nextId++, capture: pacing ? Math.min(presentedAt, grabbed) : grabbed, grabbed, kernel: 0 };
     const width = model.get("width");
     const height = Math.round((width * video.videoHeight) / video.videoWidth / 2) * 2;
-    if (grab.width !== width || grab.height !== height) {
-      grab.width = width;
-      grab.height = height;
-    }
-    grabContext.drawImage(video, 0, 0, width, height);
-    const format = model.get("frame_format");
+    const format = frameFormat();
     let buffer;
-    if (format === "gray") {
-      const rgba = grabContext.getImageData(0, 0, width, height).data;
-      const grey = new Uint8Array(width * height);
-      for (let i = 0, j = 0; i < grey.length; i += 1, j += 4) {
-        grey[i] = (rgba[j] * 77 + rgba[j + 1] * 150 + rgba[j + 2] * 29) >> 8;
-      }
-      buffer = grey.buffer;
-    } else {
-      const blob = await new Promise((resolve) => grab.toBlob(resolve, "image/jpeg", model.get("jpeg_quality")));
-      buffer = await blob.arrayBuffer();
+    try {
+      buffer = await encoder.encode(video, width, height, format, model.get("jpeg_quality"));
+    } catch (error) {
+      inFlight = Math.max(0, inFlight - 1);
+      if (encoder.kind === "worker") encoder = makeEncoder("main"); // the worker failed: encode here from now on
+      return;
     }
     if (mode !== "browser") return;
-    const id = nextId++;
-    sent.set(id, performance.now());
-    model.send({ type: "frame", view, id, width, height, format, display: shownWidth() }, undefined, [buffer]);
+    timing.encoded = performance.now();
+    timing.bytes = buffer.byteLength;
+    const content = { type: "frame", id: timing.id, width, height, format, display: shownWidth() };
+    if (transport === "base64") content.data = toBase64(buffer);
+    if (!silentSince) silentSince = timing.encoded;
+    sent.set(timing.id, timing);
+    timing.sent = timing.encoded;
+    if (!send(content, transport === "binary" ? [buffer] : undefined)) return;
+    timing.sent = performance.now();
   }
 
   function onVideoFrame(now, metadata) {
     if (mode !== "browser") return;
     presented = metadata.presentedFrames;
+    // captureTime: when the camera took the frame (Chromium gives it for camera streams); else when it was shown
+    presentedAt = typeof metadata.captureTime === "number" && metadata.captureTime > 0 ? metadata.captureTime : now;
     cameraFrames.push(now);
     while (cameraFrames.length && cameraFrames[0] < now - 2000) cameraFrames.shift();
     video.requestVideoFrameCallback(onVideoFrame);
@@ -228,7 +471,7 @@ function render({ model, el }) {
     while (mode === "browser" && inFlight < model.get("max_in_flight")) {
       const before = inFlight;
       sendFrame();
-      if (inFlight === before) break; // video not ready yet: sendFrame rescheduled itself
+      if (inFlight === before) break; // video not ready yet (sendFrame rescheduled itself) or frame already sent
     }
   }
 
@@ -238,36 +481,82 @@ function render({ model, el }) {
     while (arrivals.length && arrivals[0] < now - 2000) arrivals.shift();
   }
 
+  function finished(timing) {
+    timings.push(timing);
+    if (timings.length > TIMINGS_KEPT) timings.splice(0, timings.length - TIMINGS_KEPT);
+    unreported.push(timingRow(timing));
+  }
+
+  // The recent timings go to the kernel (widget.latency) about once a second, in one small message.
+  function reportTimings() {
+    if (!unreported.length) return;
+    const rows = unreported;
+    unreported = [];
+    send({ type: "latency", frames: rows });
+  }
+
+  function onResults(msg) {
+    const timing = sent.get(msg.id);
+    if (timing) {
+      timing.received = performance.now();
+      timing.kernel = msg.handle_ms ?? msg.ms ?? 0;
+      sent.delete(msg.id);
+      inFlight = Math.max(0, inFlight - 1);
+    }
+    silentSince = sent.size ? Math.min(...[...sent.values()].map((t) => t.sent)) : 0;
+    if (msg.error) statusLabel.textContent = msg.error;
+    latest = msg;
+    analysisMs = msg.ms;
+    arrived();
+    pump();
+    draw();
+    if (timing) {
+      timing.drawn = performance.now();
+      finished(timing);
+    }
+  }
+
+  function onOwner(msg, buffers) {
+    if (msg.owner === view) {
+      if (!claim) return;
+      clearTimeout(claim.timer);
+      claim = null;
+      transport = chooseTransport(msg, buffers);
+      begin();
+    } else if (claim || mode) {
+      stop(false);
+      showMessage("The camera runs in another view of this widget (this output shows the same widget twice). "
+                  + "Press Start here to move it to this view.", "info");
+    } else if (msg.owner && msg.to === view) {
+      showMessage("The camera runs in another view of this widget. Press Start here to move it to this view.", "info");
+    }
+  }
+
   function onMessage(msg, buffers) {
     if (msg.view && msg.view !== view) return;
     if (msg.type === "results" && mode === "browser") {
-      const sentAt = sent.get(msg.id);
-      if (sentAt !== undefined) {
-        sent.delete(msg.id);
-        inFlight = Math.max(0, inFlight - 1);
-        roundTrip = roundTrip ? 0.9 * roundTrip + 0.1 * (performance.now() - sentAt) : performance.now() - sentAt;
-      }
-      latest = msg;
-      analysisMs = msg.ms;
-      arrived();
-      pump();
-      draw();
+      onResults(msg);
+    } else if (msg.type === "owner") {
+      onOwner(msg, buffers);
     } else if (msg.type === "kernel_frame") {
       if (mode !== "kernel") {
+        if (root.dataset.state !== "starting" && root.dataset.state !== "running") return;
         mode = "kernel";
         startedAt = performance.now();
         setState("running");
       }
-      const blob = new Blob([buffers[0]], { type: "image/jpeg" });
+      const data = buffers?.length ? buffers[0] : fromBase64(msg.data || "");
+      const blob = new Blob([data], { type: "image/jpeg" });
       createImageBitmap(blob).then((image) => {
+        if (mode !== "kernel") return image.close();
         if (kernelImage) kernelImage.close();
         kernelImage = image;
         latest = msg;
         analysisMs = msg.ms;
         arrived();
         draw();
-        model.send({ type: "ack", view, id: msg.id });
-      });
+        send({ type: "ack", id: msg.id });
+      }, () => send({ type: "ack", id: msg.id }));
     } else if (msg.type === "status") {
       statusLabel.textContent = msg.text || "";
       if (msg.kind) showMessage(msg.text, msg.kind);
@@ -428,14 +717,20 @@ function render({ model, el }) {
       faces: (latest.faces || []).map((face) => ({ x: face.x, y: face.y, w: face.w, h: face.h })) });
   }
 
+
+  // Twice a second: drop frames the kernel never answered, update the figures (frame rate, median
+  // capture-to-drawn latency) in the bar, the traits and root.dataset, and say once if Nagle's delay shows.
   function report() {
     const now = performance.now();
-    // drop frames the kernel never answered (kernel busy or restarted) so capture resumes
-    for (const [id, time] of sent) {
-      if (now - time > 5000) {
+    for (const [id, timing] of sent) {
+      if (now - timing.sent > NO_ANSWER_MS) {
         sent.delete(id);
         inFlight = Math.max(0, inFlight - 1);
       }
+    }
+    if (mode === "browser" && silentSince && now - silentSince > NO_ANSWER_MS) {
+      statusLabel.textContent = "the kernel is not answering (busy?)";
+      silentSince = now;
     }
     if (mode === "browser") pump();
     // frames per second over the last two seconds (or since the start, if shorter)
@@ -444,29 +739,62 @@ function render({ model, el }) {
     const fps = mode ? rate(arrivals) : 0;
     const camera = mode === "browser" && pacing ? ` of ${rate(cameraFrames).toFixed(0)}` : "";
     const faces = (latest.faces || []).length;
-    fpsLabel.textContent = mode
-      ? `${fps.toFixed(1)}${camera} fps · round trip ${roundTrip.toFixed(0)} ms · kernel ${analysisMs.toFixed(0)} ms`
-      : "";
+    const recent = timings.filter((t) => t.drawn > now - 2000);
+    const latencies = recent.map((t) => t.drawn - t.capture);
+    const latency = median(latencies);
+    const p90 = quantile(latencies, 0.9);
+    if (mode === "browser") {
+      const figure = latencies.length ? ` · capture→drawn ${latency.toFixed(0)} ms (median)` : "";
+      fpsLabel.textContent = `${fps.toFixed(1)}${camera} fps${figure} · kernel ${analysisMs.toFixed(0)} ms`;
+    } else if (mode === "kernel") {
+      fpsLabel.textContent = `${fps.toFixed(1)} fps · kernel ${analysisMs.toFixed(0)} ms`;
+    }
     root.dataset.fps = fps.toFixed(1);
-    root.dataset.roundTrip = roundTrip.toFixed(1);
+    root.dataset.latency = latency.toFixed(1);
+    root.dataset.latencyP90 = p90.toFixed(1);
     if (mode && !(latest.faces || []).length) draw(); // clear boxes of faces that left
     root.dataset.faces = String(faces);
-    if (Math.abs(model.get("fps") - fps) > 0.05 || model.get("faces") !== faces) {
+    if (mode && recent.length >= 30 && !nagleShown) checkNagle(recent);
+    if (mode && (Math.abs(model.get("fps") - fps) > 0.05 || model.get("faces") !== faces
+                 || Math.abs(model.get("latency_ms") - latency) > 0.5)) {
       model.set("fps", Math.round(fps * 10) / 10);
       model.set("faces", faces);
-      model.save_changes();
+      model.set("latency_ms", Math.round(latency * 10) / 10);
+      setTrait("latency_p90_ms", Math.round(p90 * 10) / 10);
     }
   }
 
+  // Jupyter Server's stock kernel websocket holds a small message back while the one before it is
+  // unacknowledged (Nagle's algorithm): replies then spend tens of milliseconds between the kernel and the
+  // page although the kernel answered at once. Say so once, with the fix. A heuristic: a very busy machine
+  // can look the same (a pair of back-to-back messages, timed, did not tell them apart on a loaded machine).
+  function checkNagle(recent) {
+    const network = median(recent.map((t) => t.received - t.sent - t.kernel));
+    if (network < NAGLE_NETWORK_MS) return;
+    nagleShown = true;
+    root.dataset.nagle = network.toFixed(0);
+    showMessage(`Each reply spends ${network.toFixed(0)} ms between the kernel and this page: the Jupyter server `
+      + "probably holds small messages back (Nagle's algorithm). For the camera's full frame rate, start Jupyter with "
+      + "--ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection "
+      + "(on JupyterHub: the jupyter_server_config.py line in emolib's docs/jupyterhub.md). If it is on already, "
+      + "the machine is busy or the server is far.", "info");
+  }
+
   button.addEventListener("click", () => {
+    if (kernelGone) {
+      showMessage(RESTARTED, "info");
+      return;
+    }
     const active = root.dataset.state === "running" || root.dataset.state === "starting";
-    model.set("running", !active);
-    model.save_changes();
+    if (active) {
+      setTrait("running", false);
+      return;
+    }
+    clicked = true;
+    if (model.get("running")) start(); // running in another view of this widget: move the camera here
+    else setTrait("running", true);
   });
-  select.addEventListener("change", () => {
-    model.set("camera", select.value);
-    model.save_changes();
-  });
+  select.addEventListener("change", () => setTrait("camera", select.value));
 
   function onRunning() {
     const wanted = model.get("running");
@@ -477,29 +805,50 @@ function render({ model, el }) {
   function onCamera() {
     if (mode === "browser") {
       stop(false);
+      clicked = true;
       start();
     }
   }
+  // comm_live_update: JupyterLab and Notebook 7 mark every widget dead when the kernel restarts.
+  model.on("comm_live_update", onKernelGone);
+  model.on("comm:close", onKernelGone);
+  function onRecording() {
+    const path = model.get("recording");
+    statusLabel.textContent = path ? `● recording to ${path}` : "";
+  }
   model.on("change:running", onRunning);
   model.on("change:camera", onCamera);
+  model.on("change:recording", onRecording);
+  onRecording();
   const resizer = new ResizeObserver(() => draw());
   resizer.observe(stage);
   timer = setInterval(report, 500);
-  // A new view (a page reload, the notebook opened again) never turns a camera on by itself: it waits for a click.
+  const reporter = setInterval(reportTimings, 1000);
+  // A new view (a page reload, the notebook opened again, the widget shown twice) never turns a camera on by
+  // itself: it waits for a click. The kernel says whether another view is streaming; if none is, running
+  // (restored from the kernel after a reload) is stale and the kernel turns it off.
   if (model.get("running")) {
-    model.set("running", false);
-    model.save_changes();
     showMessage("Press Start to turn the camera on.", "info");
+    send({ type: "hello" });
   }
 
   return () => {
     destroyed = true;
     resizer.disconnect();
     clearInterval(timer);
+    clearInterval(reporter);
     model.off("msg:custom", onMessage);
+    model.off("comm_live_update", onKernelGone);
+    model.off("comm:close", onKernelGone);
     model.off("change:running", onRunning);
     model.off("change:camera", onCamera);
+    model.off("change:recording", onRecording);
+    const owned = mode !== null;
+    destroyed = false; // let stop() and the release message through once
     stop();
+    if (owned) send({ type: "release" });
+    destroyed = true;
+    encoder?.close();
   };
 }
 

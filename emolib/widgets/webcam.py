@@ -1,15 +1,20 @@
 """Live emotion analysis of the browser's camera in JupyterLab 4 and Notebook 7 (anywidget, no build step).
 
 The browser captures the camera (``getUserMedia``), sends small frames (320 px wide JPEG or grey bytes) to
-the kernel as binary comm buffers with two frames in flight, the kernel runs the same pipeline as videos
+the kernel as binary comm buffers (base64 in the message where the front end drops buffers, as Google
+Colab's does: detected at each start) with two frames in flight; the kernel runs the same pipeline as videos
 (:class:`emolib.video.VideoTracker`: detection, tracking, smoothing) and answers each frame with JSON
 results, which the browser draws over the live video: boxes, face ids, emoji and the seven probabilities.
 Because frames travel over the kernel's websocket, this works with a kernel on another machine too.
+The browser times every frame (capture -> sent -> answered -> drawn) and reports it: :attr:`WebcamWidget.latency`.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
+import tempfile
 import threading
 import time
 from collections import deque
@@ -22,11 +27,12 @@ import numpy as np
 import pandas as pd
 import traitlets
 
-from emolib.draw import plan_panels
+from emolib.draw import annotate, plan_panels
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.layout import PanelLayout
 from emolib.media import LatestFrameReader, open_camera
+from emolib.media.video_io import VideoFileWriter
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 from emolib.results import FaceResult, face_rows, frames_table
@@ -54,6 +60,22 @@ CAMERA_ERRORS: dict[str, str] = {
 REFUSALS: frozenset[str] = frozenset({"NotAllowedError", "SecurityError"})
 
 
+#: Columns of :attr:`WebcamWidget.latency`, one row per frame, in milliseconds measured in the browser
+#: (``performance.now()``): ``wait_ms`` camera capture -> grabbed for sending (waiting for a free slot),
+#: ``encode_ms`` scaling + JPEG/grey encoding, ``send_ms`` handing it to the comm (base64 included),
+#: ``network_ms`` sent -> answer received less the kernel's time (websocket, server, kernel queue),
+#: ``kernel_ms`` decoding + analysis in the kernel, ``draw_ms`` painting the results,
+#: ``capture_to_drawn_ms`` the whole way; ``bytes`` the frame's size.
+LATENCY_COLUMNS: tuple[str, ...] = ("frame", "wait_ms", "encode_ms", "send_ms", "network_ms", "kernel_ms", "draw_ms",
+                                    "capture_to_drawn_ms", "bytes")
+
+#: The binary buffer the kernel echoes when a view starts, so the browser learns whether buffers travel.
+PROBE = b"emol"
+
+#: A view that sent nothing for this long no longer holds the camera (its page was reloaded or closed).
+OWNER_TIMEOUT_S = 3.0
+
+
 def camera_error_message(name: str, message: str = "", origin: str = "") -> str:
     """One friendly paragraph for a ``getUserMedia`` failure (``name`` as the browser's DOMException gives it)."""
     text = CAMERA_ERRORS.get(name, f"The camera could not be opened ({name}: {message}).")
@@ -77,14 +99,22 @@ class WebcamWidget(anywidget.AnyWidget):
     For a remote kernel, reach Jupyter through https or an SSH tunnel (``ssh -L 8888:localhost:8888 host``).
     Camera refused or missing: the widget says so in a message, no traceback. For the full frame rate, start
     Jupyter with :class:`emolib.widgets.server.NoDelayWebsocketConnection` (its docstring says how): the
-    stock server delays small messages (Nagle), which caps the round trips near 25 per second.
+    stock server delays small messages (Nagle); the widget says so once when its timings show it.
 
     Traits: ``running`` (start/stop), ``source`` ("browser" or "kernel"), ``camera`` (device id chosen),
-    ``cameras`` (the browser's list), ``width`` (analysed frame width), ``frame_format`` ("jpeg" or "gray"),
-    ``max_in_flight`` (frames on their way at once: 2 hides the round trip, 1 halves the rate), ``pace`` (send
-    each camera frame at most once; False sends as fast as answers come, repeating frames), ``mirror``,
-    ``show_bars``; set by the browser: ``fps`` (round trips per second), ``faces`` (faces in the latest
-    frame); ``error`` (the latest problem, "" when none).
+    ``cameras`` (the browser's list), ``width`` (analysed frame width), ``frame_format`` ("auto": raw grey
+    bytes when Jupyter is served from localhost, no encoding; JPEG, 6x smaller, from any other host; or
+    "jpeg", "gray"), ``max_in_flight`` (frames on their way at once: 2 hides the round trip, 1 halves the
+    rate), ``pace`` (send each camera frame at most once; False sends as fast as answers come, repeating
+    frames), ``mirror``, ``show_bars``, ``transport`` ("auto": binary buffers when they travel both ways,
+    else base64; or "binary", "base64"), ``encoder`` ("auto" or "main": the page's canvas; "worker":
+    createImageBitmap and an OffscreenCanvas in a worker); set by the browser: ``fps`` (results drawn per
+    second), ``latency_ms`` and ``latency_p90_ms`` (median and 90th percentile of capture-to-drawn over the
+    last 2 s), ``faces`` (faces in the latest frame); ``error`` (the latest problem, "" when none);
+    ``recording`` (the video file being written, "" when none).
+
+    One view streams at a time: shown twice, the widget's other view says where the camera runs. After a
+    kernel restart each view stops its camera and says "The kernel restarted: run the cell again".
     """
 
     _esm = _HERE / "webcam.js"
@@ -95,7 +125,7 @@ class WebcamWidget(anywidget.AnyWidget):
     camera = traitlets.Unicode("").tag(sync=True)
     cameras = traitlets.List(traitlets.Dict()).tag(sync=True)
     width = traitlets.Int(320).tag(sync=True)
-    frame_format = traitlets.Enum(("jpeg", "gray"), "jpeg").tag(sync=True)
+    frame_format = traitlets.Enum(("auto", "jpeg", "gray"), "auto").tag(sync=True)
     jpeg_quality = traitlets.Float(0.7).tag(sync=True)
     max_in_flight = traitlets.Int(2).tag(sync=True)
     pace = traitlets.Bool(True).tag(sync=True)
@@ -104,6 +134,11 @@ class WebcamWidget(anywidget.AnyWidget):
     fps = traitlets.Float(0.0).tag(sync=True)
     faces = traitlets.Int(0).tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    latency_ms = traitlets.Float(0.0).tag(sync=True)
+    latency_p90_ms = traitlets.Float(0.0).tag(sync=True)
+    transport = traitlets.Enum(("auto", "binary", "base64"), "auto").tag(sync=True)
+    encoder = traitlets.Enum(("auto", "worker", "main"), "auto").tag(sync=True)
+    recording = traitlets.Unicode("").tag(sync=True)
     emojis = traitlets.Dict().tag(sync=True)
     colors = traitlets.Dict().tag(sync=True)
     classes = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -129,6 +164,13 @@ class WebcamWidget(anywidget.AnyWidget):
         self._frame = 0
         self._start = time.monotonic()
         self._kernel: _KernelCamera | None = None
+        self._owner: str | None = None  # the view streaming now
+        self._owner_seen = 0.0  # time.monotonic() of its latest message
+        self._transport = "binary"  # how kernel frames travel to the owner ("binary" or "base64")
+        self._timings: deque[dict[str, Any]] = deque(maxlen=history)
+        self._recorder: _Recorder | None = None
+        #: For tests: behave as a front end that drops binary buffers both ways (Google Colab's widget manager).
+        self.drop_buffers = False
         self.on_msg(self._on_msg)
         self.observe(self._on_running, "running")
 
@@ -142,6 +184,7 @@ class WebcamWidget(anywidget.AnyWidget):
         "width", "height", "ms", "faces": [FaceResult.to_dict() + {"panel": ...}, ...]}`` plus ``"error"`` for a
         bad frame; ``panel`` is where the face's panel goes (:func:`emolib.draw.plan_panels`).
         """
+        start = time.perf_counter()
         reply: dict[str, Any] = {"type": "results", "id": content.get("id"), "view": content.get("view"),
                  "width": content.get("width"), "height": content.get("height"), "faces": [], "ms": 0.0}
         try:
@@ -150,9 +193,12 @@ class WebcamWidget(anywidget.AnyWidget):
             return {**reply, "error": str(error)}
         display = content.get("display")
         try:
-            return {**reply, **self.analyze(frame, display_width=display if isinstance(display, int | float) else None)}
+            reply |= self.analyze(frame, display_width=display if isinstance(display, int | float) else None)
         except Exception as error:  # noqa: BLE001 - a live stream must survive one bad frame
             return {**reply, "error": f"frame not analysed: {type(error).__name__}: {error}"}
+        self._record(frame, reply["faces"])
+        reply["handle_ms"] = round((time.perf_counter() - start) * 1000, 2)  # decode + analysis
+        return reply
 
     def analyze(self, frame_bgr: np.ndarray, *, display_width: float | None = None) -> dict[str, Any]:
         """Track and classify one live (H, W, 3) uint8 BGR frame: ``{"faces": [...], "ms": ...}``. Thread-safe.
@@ -185,21 +231,131 @@ class WebcamWidget(anywidget.AnyWidget):
             rows = list(self._rows)
         return frames_table(rows)
 
+    @property
+    def latency(self) -> pd.DataFrame:
+        """Recent frames' timings as the browser measured them, one row per frame (:data:`LATENCY_COLUMNS`, ms).
+
+        ``widget.latency.describe()`` shows where the time goes; ``capture_to_drawn_ms`` is the whole way from
+        the camera's capture to the boxes drawn. Filled about once a second while the camera runs.
+        """
+        with self._lock:
+            rows = list(self._timings)
+        return pd.DataFrame.from_records(rows, columns=list(LATENCY_COLUMNS))
+
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write :attr:`results` to ``path`` (``.csv`` or ``.parquet``); returns the path.
+
+        Written to a temporary file beside it, then renamed, so an interrupted save leaves no half file; an
+        existing file is replaced only with ``overwrite=True``.
+        """
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise EmolibError(f"cannot save {target}: use a .csv or .parquet file name")
+        if target.exists() and not overwrite:
+            raise EmolibError(f"{target} exists; pass overwrite=True to replace it")
+        if suffix == ".parquet":
+            try:
+                import pyarrow  # noqa: F401  # pandas writes Parquet with it
+            except ImportError as error:
+                raise EmolibError("saving .parquet needs pyarrow (pip install pyarrow); or save as .csv") from error
+        target.parent.mkdir(parents=True, exist_ok=True)
+        table = self.results
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".partial{suffix}", dir=target.parent)
+        os.close(handle)
+        try:
+            if suffix == ".csv":
+                table.to_csv(temporary, index=False)
+            else:
+                table.to_parquet(temporary, index=False)
+            os.replace(temporary, target)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        return target
+
+    def record(self, path: str | os.PathLike, *, fps: float = 30.0, overwrite: bool = False) -> None:
+        """Record the annotated stream (each analysed frame, at the size it was analysed, with its boxes and
+        panels) to the video file ``path`` in the kernel, until :meth:`stop_recording`.
+
+        The frames arrive at the camera's pace; ``fps`` is the rate written in the file. An existing file is
+        replaced only with ``overwrite=True``.
+        """
+        target = Path(path)
+        if target.exists() and not overwrite:
+            raise EmolibError(f"{target} exists; pass overwrite=True to replace it")
+        self.stop_recording()
+        self._recorder = _Recorder(target, fps, overwrite)
+        self.recording = str(target)
+
+    def stop_recording(self) -> Path | None:
+        """Finish the recording; returns its path (None when nothing was recorded)."""
+        recorder, self._recorder = self._recorder, None
+        self.recording = ""
+        return recorder.close() if recorder is not None else None
+
+    def _record(self, frame_bgr: np.ndarray, faces: list[dict[str, Any]]) -> None:
+        recorder = self._recorder
+        if recorder is None:
+            return
+        try:
+            recorder.write(frame_bgr, [face_from_dict(face) for face in faces])
+        except EmolibError as error:
+            self._recorder = None
+            recorder.abort()
+            self.error = f"recording stopped: {error}"
+
     def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: list[bytes | memoryview]) -> None:
         kind = content.get("type")
+        if self.drop_buffers:
+            buffers = []
+        view = content.get("view")
+        if view is not None and view == self._owner:
+            self._owner_seen = time.monotonic()
         if kind == "frame":
             self.send(self.handle_frame(content, buffers))
+        elif kind == "latency":
+            with self._lock:
+                self._timings.extend(row for row in content.get("frames", []) if isinstance(row, dict))
+        elif kind == "claim":
+            self._claim(view, bool(content.get("click")), len(buffers))
+        elif kind == "hello":
+            if self.running and not self._owner_alive():
+                self._owner = None
+                self.running = False  # restored from before a page reload: no view streams any more
+            self.send({"type": "owner", "owner": self._owner, "to": view})
+        elif kind == "release":
+            if view == self._owner:
+                self._owner = None
+                self.running = False
         elif kind == "started":
             self.tracker.reset()
             self.error = ""
+            self._transport = content.get("transport", "binary")
         elif kind == "camera_error":
             self._browser_camera_failed(content)
         elif kind == "start_kernel":
-            self._start_kernel_camera(content.get("view"))
+            self._transport = content.get("transport", "binary")
+            self._start_kernel_camera(view)
         elif kind == "stop_kernel":
             self._stop_kernel_camera()
         elif kind == "ack" and self._kernel is not None:
             self._kernel.ack()
+
+    # -- which view streams: one at a time; a click moves the camera to the clicked view --
+
+    def _owner_alive(self) -> bool:
+        return self._owner is not None and time.monotonic() - self._owner_seen < OWNER_TIMEOUT_S
+
+    def _claim(self, view: str | None, click: bool, buffers_in: int) -> None:
+        """A view wants to start: it gets the camera on a click, or when no other view streams. The answer
+        goes to every view (the others stop) and echoes :data:`PROBE`, so the view learns whether binary
+        buffers reached the kernel (``buffers``) and come back (the reply's buffer)."""
+        if click or not self._owner_alive() or self._owner == view:
+            if self._owner != view:
+                self._stop_kernel_camera()
+            self._owner, self._owner_seen = view, time.monotonic()
+        self.send({"type": "owner", "owner": self._owner, "to": view, "buffers": buffers_in},
+                  buffers=[] if self.drop_buffers else [PROBE])
 
     # -- kernel-side camera: only when the user asks for it (source="kernel"), never as a fallback --
 
@@ -242,12 +398,50 @@ class WebcamWidget(anywidget.AnyWidget):
 
     def _on_running(self, change: dict[str, Any]) -> None:
         if not change["new"]:
+            self._owner = None
             self._stop_kernel_camera()
 
     def close(self) -> None:
-        """Stop any kernel-side camera and close the widget."""
+        """Stop any kernel-side camera and recording, and close the widget."""
         self._stop_kernel_camera()
+        self.stop_recording()
         super().close()
+
+
+def face_from_dict(face: dict[str, Any]) -> FaceResult:
+    """The :class:`FaceResult` of one face of a reply (:meth:`FaceResult.to_dict`'s fields)."""
+    probabilities = np.array([face["probabilities"][name] for name in CLASSES], np.float32)
+    return FaceResult((int(face["x"]), int(face["y"]), int(face["w"]), int(face["h"])), probabilities,
+                      score=float(face.get("score", 1.0)), face_id=face.get("face_id"))
+
+
+class _Recorder:
+    """The annotated frames of a live stream into a video file, opened at the first frame's size. Thread-safe."""
+
+    def __init__(self, path: Path, fps: float, overwrite: bool) -> None:
+        self.path, self.fps, self.overwrite = path, fps, overwrite
+        self._writer: VideoFileWriter | None = None
+        self._layout = PanelLayout()  # the recording's panels keep their place from frame to frame
+        self._lock = threading.Lock()
+
+    def write(self, frame_bgr: np.ndarray, faces: list[FaceResult]) -> None:
+        annotated = annotate(frame_bgr, faces, layout=self._layout)
+        with self._lock:
+            if self._writer is None:
+                self._writer = VideoFileWriter(self.path, self.fps, (frame_bgr.shape[1], frame_bgr.shape[0]),
+                                               overwrite=self.overwrite)
+            self._writer.write(annotated)
+
+    def close(self) -> Path | None:
+        with self._lock:
+            writer, self._writer = self._writer, None
+        return writer.close() if writer is not None else None
+
+    def abort(self) -> None:
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.abort()
 
 
 def _zoom_box(box: tuple[int, int, int, int], zoom: float) -> tuple[int, int, int, int]:
@@ -264,10 +458,17 @@ def _unzoom(panel: dict[str, Any], zoom: float) -> dict[str, Any]:
 
 
 def decode_frame(content: dict[str, Any], buffers: list[bytes | memoryview]) -> np.ndarray:
-    """The (H, W, 3) uint8 BGR frame of a browser frame message (JPEG bytes or H*W grey bytes)."""
-    if not buffers:
+    """The (H, W, 3) uint8 BGR frame of a browser frame message: JPEG bytes or H*W grey bytes, in the first
+    binary buffer or, base64-encoded, in ``content["data"]`` (front ends that drop buffers)."""
+    if buffers:
+        data = np.frombuffer(buffers[0], np.uint8)
+    elif isinstance(content.get("data"), str):
+        try:
+            data = np.frombuffer(base64.b64decode(content["data"], validate=True), np.uint8)
+        except ValueError as error:
+            raise EmolibError(f"frame data is not base64: {error}") from error
+    else:
         raise EmolibError("frame message without an image buffer")
-    data = np.frombuffer(buffers[0], np.uint8)
     if content.get("format") == "gray":
         width, height = int(content.get("width", 0)), int(content.get("height", 0))
         if width <= 0 or height <= 0 or data.size != width * height:
@@ -320,9 +521,14 @@ class _KernelCamera:
                 if scale < 1:
                     frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
                 reply = widget.analyze(frame)
+                widget._record(frame, reply["faces"])
                 index += 1
-                widget.send({**reply, "type": "kernel_frame", "id": index, "view": self.view},
-                            buffers=[encode(frame, ".jpg", 80)])
+                jpeg = encode(frame, ".jpg", 80)
+                message = {**reply, "type": "kernel_frame", "id": index, "view": self.view}
+                if widget._transport == "base64":
+                    widget.send({**message, "data": base64.b64encode(jpeg).decode("ascii")})
+                else:
+                    widget.send(message, buffers=[jpeg])
         finally:
             reader.stop()
             self.capture.release()
