@@ -35,10 +35,13 @@
 # widget keeps up with the camera (measured: round trip 60 ms -> 16 ms, 22 -> 40 frames/s on a busy 2-core machine).
 
 # %% tags=["parameters"]
-import os
+from emolib.training.modes import notebook_mode
 
-# Quick mode (EMOLIB_QUICK=1, as CI runs it): a small subset and one or two epochs, a few minutes on a CPU.
-QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "no")
+# "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
+MODE = notebook_mode(None, expected={"quick": "about 5 s", "workshop": "about 5 s, then as long as you stream",
+                                     "full": "about 5 s, then as long as you stream"})
+
+import os
 
 DETECTOR = os.environ.get("EMOLIB_DETECTOR", "yunet")  # "yunet" or "haar"
 
