@@ -50,10 +50,11 @@ def output_problems(notebook: dict) -> list[str]:
     return problems
 
 
-def run_notebook(path: Path, mode: str, *, timeout: int = 900) -> tuple[float, list[str]]:
+def run_notebook(path: Path, mode: str, *, timeout: int = 900, save: Path | None = None) -> tuple[float, list[str]]:
     """Execute ``path`` in a fresh kernel with ``EMOLIB_MODE=mode`` in a temporary folder.
 
     Returns (seconds, problems): problems as :func:`output_problems` lists them, or the error that stopped it.
+    ``save``: a folder to write the executed notebook into (to look at its figures).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -81,6 +82,9 @@ def run_notebook(path: Path, mode: str, *, timeout: int = 900) -> tuple[float, l
             else:
                 os.environ[name] = value
         shutil.rmtree(workdir, ignore_errors=True)
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, save / path.name)
     return seconds, stopped + output_problems(notebook)
 
 
@@ -89,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", help="numbers or names (default: all), e.g. 01 05_video_widget")
     parser.add_argument("--mode", default="workshop", choices=["quick", "workshop", "full"])
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--save", type=Path, help="folder for the executed notebooks (outputs kept)")
     args = parser.parse_args(argv)
     paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.notebooks:
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     print(f"mode {args.mode}, {os.cpu_count()} CPUs")
     for path in paths:
-        seconds, problems = run_notebook(path, args.mode, timeout=args.timeout)
+        seconds, problems = run_notebook(path, args.mode, timeout=args.timeout, save=args.save)
         print(f"{path.stem:20s} {seconds:7.1f} s  {'ok' if not problems else 'FAILED'}", flush=True)
         for problem in problems:
             print(f"    {problem}")
