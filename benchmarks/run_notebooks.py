@@ -3,7 +3,8 @@
     python benchmarks/run_notebooks.py                    # workshop mode (the default), every notebook
     python benchmarks/run_notebooks.py --mode quick 01 05 # some notebooks, another mode
 
-Each notebook runs in a temporary folder (what it writes, e.g. ``runs/``, goes there) with ``EMOLIB_MODE`` set.
+Each notebook runs in a temporary folder (what it writes, e.g. ``runs/``, goes there) with ``EMOLIB_MODE`` set,
+and ``EMOLIB_FER2013`` pointing at the FER2013 CSV found from the current folder (without one: synthetic data).
 A notebook fails when it raises, or when any output shows what students read as an error: text on stderr
 (a red box), a warning, a traceback. The times go in ``docs/workshop.md``. ``tests/test_notebooks.py`` runs
 the same check in quick mode.
@@ -60,10 +61,15 @@ def run_notebook(path: Path, mode: str, *, timeout: int = 900, save: Path | None
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    from emolib.training.data import find_fer2013
+
     notebook = nbformat.read(path, as_version=4)
-    saved = {name: os.environ.get(name) for name in ("EMOLIB_MODE", "EMOLIB_QUICK")}
+    saved = {name: os.environ.get(name) for name in ("EMOLIB_MODE", "EMOLIB_QUICK", "EMOLIB_FER2013")}
     os.environ["EMOLIB_MODE"] = mode
     os.environ.pop("EMOLIB_QUICK", None)
+    fer2013 = find_fer2013()  # as seen from here (the checkout), since the notebook runs in a temporary folder
+    if fer2013 is not None:
+        os.environ["EMOLIB_FER2013"] = str(fer2013)
     workdir = Path(tempfile.mkdtemp(prefix=f"emolib-{path.stem}-"))
     start = time.perf_counter()
     try:

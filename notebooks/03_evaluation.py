@@ -113,7 +113,7 @@ from IPython.display import display
 
 from emolib.widgets import ConfusionExplorer
 
-display(evaluation.most_confused(5))
+display(evaluation.most_confused(5).style.format({"share_of_true": "{:.1%}"}).hide(axis="index"))
 ConfusionExplorer(evaluation, top=10)
 
 # %% [markdown]

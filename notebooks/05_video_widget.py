@@ -83,7 +83,7 @@ from emolib.timeline import plot_timeline
 from emolib.video import analyze_video
 
 frames = analyze_video(clip, out="demo_clip_annotated.mp4", overwrite=True, progress=False)
-plot_timeline(frames, title=f"emotion probabilities over time, expressions {' → '.join(EMOTIONS)} ({DATA_NAME})")
+plot_timeline(frames, title=f"the {DATA_NAME} clip: {' → '.join(EMOTIONS)}")
 
 # %% [markdown]
 # The annotated video, as `emolib video` writes it (boxes, emoji, bars):

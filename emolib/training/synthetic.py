@@ -108,15 +108,18 @@ def write_demo_video(path: str | os.PathLike, image_bgr: np.ndarray, *, seconds:
 
 
 def expression_faces(data: FerData, emotions: list[str] | tuple[str, ...], *, classifier: Any = None,
-                     candidates: int = 200, seed: int = 0) -> np.ndarray:
+                     detector: Any = "yunet", candidates: int = 200, seed: int = 0) -> np.ndarray:
     """One face per name in ``emotions``: of ``candidates`` random faces with that label, the one
-    ``classifier`` (anything :func:`emolib.loaders.load_classifier` takes; None: the bundled model) is surest of.
+    ``classifier`` (anything :func:`emolib.loaders.load_classifier` takes; None: the bundled model) is surest of
+    among those ``detector`` (a name or detector, None: no check) finds in a :func:`write_expression_video` frame.
 
     Returns (len(emotions), 48, 48) uint8 grey faces, in ``emotions`` order: clear expressions for a demo clip.
     """
+    from emolib.detect import detect_faces, make_detector
     from emolib.loaders import load_classifier
 
     predictor = load_classifier(classifier)
+    finder = make_detector(detector) if detector is not None else None
     rng = np.random.default_rng(seed)
     chosen = []
     for emotion in emotions:
@@ -125,9 +128,28 @@ def expression_faces(data: FerData, emotions: list[str] | tuple[str, ...], *, cl
         if not len(rows):
             raise ValueError(f"the data has no {emotion!r} faces")
         rows = rng.permutation(rows)[:candidates]
-        probabilities = predictor.predict(data.images[rows])
-        chosen.append(data.images[rows[int(np.argmax(probabilities[:, label]))]])
+        order = rows[np.argsort(-predictor.predict(data.images[rows])[:, label])]
+        best = order[0]
+        for row in order[:30]:  # the surest face that the detector also finds in the clip
+            if finder is None or detect_faces(finder, _clip_frame(data.images[row], data.images[row])):
+                best = row
+                break
+        chosen.append(data.images[best])
     return np.stack(chosen)
+
+
+def _clip_frame(picture: np.ndarray, faces: np.ndarray, *, size: tuple[int, int] = (480, 360),
+                face_side: int = 200) -> np.ndarray:
+    """(height, width, 3) uint8 BGR frame: ``picture`` (face_side, face_side) or (48, 48) in the middle of a
+    background of the faces' median edge grey."""
+    width, height = size
+    if picture.shape[0] != face_side:
+        picture = cv2.resize(picture, (face_side, face_side), interpolation=cv2.INTER_CUBIC)
+    background = int(np.median(np.asarray(faces)[..., :4]))
+    canvas = np.full((height, width), background, np.uint8)
+    x0, y0 = (width - face_side) // 2, (height - face_side) // 2
+    canvas[y0:y0 + face_side, x0:x0 + face_side] = np.clip(picture, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR)
 
 
 def write_expression_video(path: str | os.PathLike, faces: np.ndarray, *, seconds_per_face: float = 2.0,
@@ -142,10 +164,7 @@ def write_expression_video(path: str | os.PathLike, faces: np.ndarray, *, second
     faces = np.asarray(faces, np.uint8)
     if faces.ndim != 3 or not len(faces):
         raise ValueError(f"faces must be shaped (N, 48, 48), got {faces.shape}")
-    width, height = size
     big = np.stack([cv2.resize(face, (face_side, face_side), interpolation=cv2.INTER_CUBIC) for face in faces])
-    background = int(np.median(faces[:, :4]))
-    x0, y0 = (width - face_side) // 2, (height - face_side) // 2
     hold = max(1, round(seconds_per_face * fps))
     fade = min(hold - 1, max(0, round(fade_seconds * fps)))
     with VideoFileWriter(path, fps, size, overwrite=overwrite) as writer:
@@ -155,9 +174,7 @@ def write_expression_video(path: str | os.PathLike, faces: np.ndarray, *, second
             if which + 1 < len(big) and into >= hold - fade:  # cross-fade into the next face
                 weight = (into - (hold - fade) + 1) / (fade + 1)
                 picture = (1 - weight) * picture + weight * big[which + 1]
-            canvas = np.full((height, width), background, np.uint8)
-            canvas[y0:y0 + face_side, x0:x0 + face_side] = np.clip(picture, 0, 255).astype(np.uint8)
-            writer.write(cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR))
+            writer.write(_clip_frame(picture, faces, size=size, face_side=face_side))
     return Path(path)
 
 
