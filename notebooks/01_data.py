@@ -30,7 +30,7 @@
 from emolib.training.modes import notebook_mode
 
 # "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
-MODE = notebook_mode(None, expected={"quick": "about 10 s", "workshop": "about 30 s", "full": "about 30 s"})
+MODE = notebook_mode(None, expected={"quick": "about 10 s", "workshop": "about 10 s", "full": "about 10 s"})
 
 SAMPLES_PER_CLASS = {"quick": 6, "workshop": 10, "full": 12}[MODE]
 

@@ -35,8 +35,8 @@ from pathlib import Path
 from emolib.training.modes import notebook_mode
 
 # "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
-MODE = notebook_mode(None, expected={"quick": "about 1 minute", "workshop": "about 4 minutes",
-                                     "full": "2-3 hours (80 epochs of ~2 minutes)"})
+MODE = notebook_mode(None, expected={"quick": "about 1 minute", "workshop": "3-4 minutes",
+                                     "full": "2.5-3 hours (80 epochs)"})
 
 ARCH = "mini_xception"                                          # see emolib.training.model.ARCHITECTURES
 EPOCHS = {"quick": 2, "workshop": 4, "full": 80}[MODE]          # the first run; the resume adds one more

@@ -35,7 +35,7 @@
 from emolib.training.modes import notebook_mode
 
 # "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
-MODE = notebook_mode(None, expected={"quick": "about 30 s", "workshop": "about 1 minute", "full": "about 1 minute"})
+MODE = notebook_mode(None, expected={"quick": "about 30 s", "workshop": "about 20 s", "full": "about 20 s"})
 
 MODEL = None         # None: the bundled default (.tflite); or a .tflite/.keras path, e.g. "runs/02_training/best.keras"
 KERAS_MODEL = None   # for Grad-CAM (it needs gradients, so Keras): None for the bundled default's Keras weights

@@ -29,7 +29,7 @@
 from emolib.training.modes import notebook_mode
 
 # "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
-MODE = notebook_mode(None, expected={"quick": "about 5 s", "workshop": "about 5 s", "full": "about 5 s"})
+MODE = notebook_mode(None, expected={"quick": "a few seconds", "workshop": "a few seconds", "full": "a few seconds"})
 
 DETECTOR = "yunet"  # or "haar"
 

@@ -32,7 +32,7 @@
 from emolib.training.modes import notebook_mode
 
 # "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
-MODE = notebook_mode(None, expected={"quick": "about 15 s", "workshop": "about 40 s", "full": "about 40 s"})
+MODE = notebook_mode(None, expected={"quick": "about 10 s", "workshop": "about 10 s", "full": "about 10 s"})
 
 EMOTIONS = ["neutral", "happy", "sad"] if MODE == "quick" else [
     "neutral", "happy", "surprise", "sad", "angry", "neutral"]

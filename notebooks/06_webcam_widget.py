@@ -38,8 +38,8 @@
 from emolib.training.modes import notebook_mode
 
 # "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
-MODE = notebook_mode(None, expected={"quick": "about 5 s", "workshop": "about 5 s, then as long as you stream",
-                                     "full": "about 5 s, then as long as you stream"})
+MODE = notebook_mode(None, expected={mode: "a few seconds, then as long as you stream"
+                                     for mode in ("quick", "workshop", "full")})
 
 import os
 
