@@ -75,3 +75,28 @@ def test_student_install_in_a_fresh_venv(tmp_path: Path) -> None:
                             env=environment, timeout=600)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert "[ ok ] sample face: happy" in doctor.stdout and "Traceback" not in doctor.stderr
+
+
+@pytest.mark.parametrize(("platform", "expected"), [
+    ({"sys_platform": "linux", "platform_machine": "x86_64"}, {"ai-edge-litert>=1.2", "tensorflow-cpu>=2.16"}),
+    ({"sys_platform": "win32", "platform_machine": "AMD64"}, {"ai-edge-litert>=1.2", "tensorflow-cpu>=2.16"}),
+    ({"sys_platform": "darwin", "platform_machine": "arm64"}, {"ai-edge-litert>=1.2", "tensorflow>=2.16"}),
+    ({"sys_platform": "darwin", "platform_machine": "x86_64"}, {"ai-edge-litert>=1.0.1", "tensorflow-cpu>=2.16"}),
+    ({"sys_platform": "linux", "platform_machine": "aarch64"}, {"ai-edge-litert>=1.2", "tensorflow>=2.16"}),
+])
+def test_each_platform_gets_one_litert_and_one_tensorflow(platform: dict[str, str], expected: set[str]) -> None:
+    """The markers in pyproject.toml: Windows reports AMD64, Intel Macs need LiteRT 1.0.1 (the last with a wheel)."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["train"]
+    chosen = set()
+    for line in wanted:
+        requirement = Requirement(line)
+        if requirement.name in ("ai-edge-litert", "tensorflow", "tensorflow-cpu") and (
+                requirement.marker is None or requirement.marker.evaluate(platform)):
+            chosen.add(f"{requirement.name}{requirement.specifier}")
+    assert chosen == expected
+    assert project["optional-dependencies"]["student"] == ["emolib[train,lab]"]
