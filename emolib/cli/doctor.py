@@ -17,6 +17,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported by the checks, so a missing one is a FAIL line, not a traceback
+    import numpy as np
 
 OK, FAIL, NOTE = "ok", "FAIL", "note"
 _COLOURS = {OK: "\033[32m", FAIL: "\033[31m", NOTE: "\033[33m"}
@@ -123,7 +127,7 @@ def check_packages() -> list[Check]:
     return found
 
 
-def _sample_face() -> tuple[object, str]:
+def _sample_face() -> tuple[np.ndarray, str]:
     """A (H, W, 3) uint8 BGR photo with one face, and where it came from."""
     import cv2
 
