@@ -70,8 +70,8 @@ widget.analyze();  # the same as pressing "Analyze"
 # %%
 from emolib.video import summarize
 
-display(widget.results.head())
-summarize(widget.results)
+display(widget.results.head().round(3))
+summarize(widget.results).round(3)
 
 # %% [markdown]
 # Without the widget, `emolib.video.analyze_video` returns the same table and writes the annotated video;
