@@ -14,6 +14,7 @@ import numpy as np
 
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES, FACE_SIZE
+from emolib.native_log import native_stderr_to_null
 from emolib.resources import DEFAULT_MODEL, bundled_dir, bundled_path
 
 
@@ -90,8 +91,9 @@ class LiteRTRunner:
         from ai_edge_litert.interpreter import Interpreter
 
         try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-            self._interpreter.allocate_tensors()  # LiteRT may print "INFO: Created ... XNNPACK delegate" to fd 2
+            with native_stderr_to_null():  # LiteRT prints "INFO: Created ... XNNPACK delegate" to fd 2
+                self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as err:
             raise EmolibError(f"{path}: not a loadable .tflite model ({err})") from None
         self._input = self._interpreter.get_input_details()[0]

@@ -27,19 +27,20 @@
 # this notebook calls it.
 
 # %% tags=["parameters"]
-import os
+from emolib.training.modes import notebook_mode
 
-# Quick mode (EMOLIB_QUICK=1, as CI runs it): a small subset and one or two epochs, a few minutes on a CPU.
-QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "no")
+# "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
+MODE = notebook_mode(None, expected={"quick": "about 10 s", "workshop": "about 10 s", "full": "about 10 s"})
 
-SAMPLES_PER_CLASS = 6 if QUICK else 10
+SAMPLES_PER_CLASS = {"quick": 6, "workshop": 10, "full": 12}[MODE]
 
 # %%
 # %matplotlib inline
 
-from emolib.training.synthetic import fer2013_or_synthetic
+from emolib.training.synthetic import notebook_data
 
-data = fer2013_or_synthetic(quick=QUICK)  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
+# FER2013 from data/, ../shared/data/fer2013/ or $EMOLIB_FER2013; else a synthetic set, and how to get FER2013
+data, DATA_NAME = notebook_data(MODE)
 
 # %% [markdown]
 # ## Classes and imbalance
@@ -53,7 +54,8 @@ counts["share"] = (counts.sum(axis=1) / counts.values.sum()).round(3)
 counts
 
 # %%
-ax = data.counts().plot.barh(stacked=True, figsize=(7, 3.2), title="faces per class and split")
+ax = data.counts().plot.barh(stacked=True, figsize=(7, 3.2), title=f"{DATA_NAME}: faces per class and split")
+ax.set(xlabel="faces", ylabel="")
 ax.invert_yaxis()
 
 # %% [markdown]
@@ -63,7 +65,7 @@ ax.invert_yaxis()
 # %%
 from emolib.training.plots import sample_grid
 
-sample_grid(data, per_class=SAMPLES_PER_CLASS)
+sample_grid(data, per_class=SAMPLES_PER_CLASS, title=f"{DATA_NAME}: {SAMPLES_PER_CLASS} random faces per class")
 
 # %% [markdown]
 # ## FERPlus: how much do people agree?
@@ -104,7 +106,8 @@ from emolib.training.plots import gallery
 
 if agreement is not None:
     disputed = agreement[(agreement.not_face == 0)].sort_values("agreement").head(16)
-    display(gallery(data.images[disputed.index], [f"{r.emotion}→{r.ferplus}" for r in disputed.itertuples()]))
+    display(gallery(data.images[disputed.index], [f"{r.emotion}→{r.ferplus}" for r in disputed.itertuples()],
+                    title=f"{DATA_NAME}: the faces whose label FERPlus disputes most (FER2013→FERPlus)"))
 
 # %% [markdown]
 # ## Duplicates and junk
@@ -112,6 +115,7 @@ if agreement is not None:
 # in a test split, and copies with different labels are label noise.
 
 # %%
+from emolib.labels import CLASSES
 from emolib.training.audit import find_blank, find_duplicates
 
 duplicates = find_duplicates(data)
@@ -123,16 +127,22 @@ duplicates.head(8)
 # %%
 if len(duplicates):
     shown = duplicates[duplicates.group.isin(groups[groups.conflict | groups.cross_split].group.head(8))]
-    display(gallery(data.images[shown.row], [f"#{r.group} {r.split[:5]} {r.emotion}" for r in shown.itertuples()]))
+    display(gallery(data.images[shown.row], [f"#{r.group} {r.split[:5]} {r.emotion}" for r in shown.itertuples()],
+                    title=f"{DATA_NAME}: identical faces (group, split, label)"))
 
 # %%
+import numpy as np
+
 blank = find_blank(data)
-junk_rows = list(blank)
-if agreement is not None:
-    junk_rows += list(agreement.index[agreement.not_face >= 0.5])
-print(f"{len(blank)} blank images; {len(junk_rows) - len(blank)} that most FERPlus annotators call 'not a face'")
-if junk_rows:
-    display(gallery(data.images[junk_rows[:16]], [str(r) for r in junk_rows[:16]]))
+not_face = agreement.index[agreement.not_face >= 0.5].to_numpy() if agreement is not None else np.array([], int)
+print(f"{len(blank)} blank images (one grey level); {len(not_face)} that most FERPlus annotators call 'not a face'")
+# a few blank ones (they all look alike), then the not-a-face ones, each titled with its split and label
+junk = [(row, "blank") for row in blank[:3]]
+junk += [(row, f"not a face {agreement.not_face[row]:.0%}") for row in not_face[:16 - len(junk)]]
+if junk:
+    display(gallery(data.images[[row for row, _ in junk]],
+                    [f"{why}\n{data.usage[row][:5]} {CLASSES[data.labels[row]]}" for row, why in junk], columns=8,
+                    title=f"{DATA_NAME}: junk rows (why, split, label)"))
 
 # %% [markdown]
 # ## What to try next

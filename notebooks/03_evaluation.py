@@ -28,37 +28,47 @@
 # Logic: `emolib.training.evaluate`, `emolib.training.plots`, `emolib.training.explain`;
 # the picker is `emolib.widgets.ConfusionExplorer`.
 
+# Every mode evaluates the bundled default model (no training here); *workshop* (the default) and *full* use all
+# 3,589 PrivateTest faces, *quick* (CI) a subset of 1,500.
+
 # %% tags=["parameters"]
-import os
+from emolib.training.modes import notebook_mode
 
-# Quick mode (EMOLIB_QUICK=1, as CI runs it): a small subset and one or two epochs, a few minutes on a CPU.
-QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "no")
+# "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
+MODE = notebook_mode(None, expected={"quick": "about 30 s", "workshop": "about 20 s", "full": "about 20 s"})
 
-from pathlib import Path
-
-MODEL = None                                      # None: the bundled .tflite; or a .tflite/.keras path
-# a .keras file for Grad-CAM; default: notebook 2's checkpoint if it is there, else train a quick one here
-KERAS_MODEL = os.environ.get("EMOLIB_KERAS_MODEL") or next(iter(Path("runs").glob("02_training/best.keras")), None)
-LIMIT = 1500 if QUICK else None                   # test faces evaluated
+MODEL = None         # None: the bundled default (.tflite); or a .tflite/.keras path, e.g. "runs/02_training/best.keras"
+KERAS_MODEL = None   # for Grad-CAM (it needs gradients, so Keras): None for the bundled default's Keras weights
+LIMIT = {"quick": 1500, "workshop": None, "full": None}[MODE]  # PrivateTest faces evaluated (None: all)
 
 # %%
 # %matplotlib inline
 
-from emolib.training.synthetic import fer2013_or_synthetic
-
-data = fer2013_or_synthetic(quick=QUICK)  # data/, ../shared/data/fer2013/ or $EMOLIB_FER2013
-
 import numpy as np
 
+from emolib.training.synthetic import notebook_data
+
+# FER2013 from data/, ../shared/data/fer2013/ or $EMOLIB_FER2013; else a synthetic set, and how to get FER2013
+data, DATA_NAME = notebook_data(MODE)
+
 test = data.split("PrivateTest")
+SPLIT = f"PrivateTest ({DATA_NAME})" if DATA_NAME != "FER2013" else "PrivateTest"
 if LIMIT and len(test) > LIMIT:
+    SPLIT += f", {LIMIT:,} of {len(test):,} faces"
     test = test.select(np.random.default_rng(0).permutation(len(test))[:LIMIT])
 
 # %%
+import dataclasses
+
+import pandas as pd
+
 from emolib.training.evaluate import evaluate
 
+SCORES = {"accuracy": "{:.1%}", "macro_f1": "{:.3f}", "ece": "{:.3f}", "faces": "{:,}"}
+
 evaluation = evaluate(test, MODEL, split=None, keep_images=True, name="bundled" if MODEL is None else None)
-evaluation.summary()
+evaluation = dataclasses.replace(evaluation, split=SPLIT)
+pd.DataFrame([evaluation.summary()]).set_index("model").style.format(SCORES)
 
 # %% [markdown]
 # ## Against a peer
@@ -74,8 +84,8 @@ import pandas as pd
 
 rows = [evaluation.summary()]
 if importlib.util.find_spec("fer"):
-    rows += [evaluate(test, peer, split=None).summary() for peer in ("fer", "fer-flip")]
-pd.DataFrame(rows).set_index("model")
+    rows += [evaluate(test, peer, split=None).summary() | {"split": SPLIT} for peer in ("fer", "fer-flip")]
+pd.DataFrame(rows).set_index("model").style.format(SCORES)
 
 # %% [markdown]
 # ## Confusion matrix
@@ -103,7 +113,7 @@ from IPython.display import display
 
 from emolib.widgets import ConfusionExplorer
 
-display(evaluation.most_confused(5))
+display(evaluation.most_confused(5).style.format({"share_of_true": "{:.1%}"}).hide(axis="index"))
 ConfusionExplorer(evaluation, top=10)
 
 # %% [markdown]
@@ -112,7 +122,7 @@ ConfusionExplorer(evaluation, top=10)
 # %%
 from emolib.training.plots import misclassified_gallery
 
-misclassified_gallery(evaluation, limit=16)
+misclassified_gallery(evaluation, limit=16, data_name=f"({SPLIT})")
 
 # %% [markdown]
 # ## Calibration
@@ -125,40 +135,31 @@ reliability_diagram(evaluation);
 
 # %% [markdown]
 # ## Grad-CAM: where the model looks
-# Grad-CAM needs gradients, so a Keras model: `KERAS_MODEL` (default: notebook 2's `runs/02_training/best.keras`),
-# or else a model trained right here for a few epochs. Quick-mode models have trained for a minute or two: expect
-# their maps (and predictions) to be close to random. A fully trained model looks at the mouth, eyes and brows.
+# Grad-CAM needs gradients, so a Keras model: `KERAS_MODEL`, by default the bundled model's own Keras weights
+# (`models/emotion_compact_vgg_deep.weights.h5`, the same network as the `.tflite` evaluated above). A trained
+# model looks at the mouth, the eyes and the brows; the maps are computed on its 6x6 feature maps, so they are coarse.
 
 # %%
-from emolib.training.export import load_keras_model
-from emolib.training.train import TrainConfig, fit
+from emolib.resources import bundled_path
+from emolib.training.classifier import KerasEmotionClassifier
 
-if KERAS_MODEL:
-    keras_model = load_keras_model(KERAS_MODEL)
-else:
-    import shutil
-
-    out = Path("runs") / "03_gradcam"
-    shutil.rmtree(out, ignore_errors=True)
-    train_rows = np.flatnonzero(data.usage != "PrivateTest")
-    if QUICK:
-        train_rows = np.random.default_rng(1).permutation(train_rows)[:2500]
-    fit(data.select(train_rows), out, TrainConfig(epochs=1 if QUICK else 15, warmup_epochs=0), verbose=2)
-    keras_model = load_keras_model(out / "best.keras")
+keras_model = KerasEmotionClassifier(KERAS_MODEL or bundled_path("models", "emotion_compact_vgg_deep.weights.h5")).model
 
 # %%
 from emolib.labels import CLASSES
 from emolib.training.explain import grad_cam, overlay_heatmaps
 from emolib.training.plots import gallery
 
-faces = test.images[:16]
+rows = np.concatenate([np.flatnonzero(test.labels == label)[:2] for label in range(len(CLASSES))])  # two per class
+faces = test.images[rows]
 predicted = keras_model.predict(faces[..., None].astype("float32"), verbose=0).argmax(axis=1)
 heatmaps = grad_cam(keras_model, faces)
-gallery(overlay_heatmaps(faces, heatmaps), [f"{CLASSES[t]}→{CLASSES[p]}" for t, p in zip(test.labels[:16], predicted)],
-        title="Grad-CAM of the predicted class (true→predicted)")
+gallery(overlay_heatmaps(faces, heatmaps), [f"{CLASSES[t]}→{CLASSES[p]}" for t, p in zip(test.labels[rows], predicted)],
+        columns=7, title=f"Grad-CAM of the predicted class (true→predicted), {SPLIT}")
 
 # %% [markdown]
 # ## What to try next
-# - Evaluate your own checkpoint: `MODEL = "runs/02_training/best.keras"`, or the CLI `emolib evaluate`.
+# - Evaluate notebook 2's checkpoint: `MODEL = KERAS_MODEL = "runs/02_training/best.keras"`, or the CLI
+#   `emolib evaluate --model runs/02_training/best.keras`.
 # - `grad_cam(model, faces, class_index=CLASSES.index("fear"))` explains a class other than the predicted one.
 # - Temperature scaling would reduce the ECE: divide the logits by a T fitted on PublicTest.

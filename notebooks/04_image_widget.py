@@ -26,10 +26,10 @@
 # Widgets need a live kernel: run the cells in JupyterLab 4 or Notebook 7 and play with the controls.
 
 # %% tags=["parameters"]
-import os
+from emolib.training.modes import notebook_mode
 
-# Quick mode (EMOLIB_QUICK=1, as CI runs it): a small subset and one or two epochs, a few minutes on a CPU.
-QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "no")
+# "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
+MODE = notebook_mode(None, expected={"quick": "a few seconds", "workshop": "a few seconds", "full": "a few seconds"})
 
 DETECTOR = "yunet"  # or "haar"
 
@@ -64,4 +64,7 @@ faces = emolib.Analyzer(detector=DETECTOR).analyze(photo)
 # ## What to try next
 # - Upload a group photo; lower *min score* until the small faces appear, then watch false boxes come too.
 # - Switch the detector to *haar*: faster on some machines, more false positives and no profile faces.
-# - `ImageWidget(analyzer=emolib.Analyzer(classifier="runs/02_training/model.tflite"))` to try your model.
+# - Try notebook 2's model: `ImageWidget(analyzer=emolib.Analyzer(classifier="runs/02_training/best.keras"))`
+#   (Keras, slower), or export it first for LiteRT speed:
+#   `emolib export runs/02_training/best.keras runs/02_training/model.tflite`, then
+#   `classifier="runs/02_training/model.tflite"`.

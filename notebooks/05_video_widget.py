@@ -24,57 +24,74 @@
 # - tracking and smoothing: each face keeps an id across frames (`face_id`), and its probabilities are
 #   smoothed over ~0.3 s so the emotion does not flicker.
 #
-# We make a short demo clip from a photo, so the notebook needs no video file.
+# We make the demo clip at run time, so the notebook needs no video file: one face per expression, each held two
+# seconds and cross-faded into the next (FER2013 faces when the data is there, else synthetic cartoons). You know
+# what each second shows, so you can check the timeline against it.
 
 # %% tags=["parameters"]
-import os
+from emolib.training.modes import notebook_mode
 
-# Quick mode (EMOLIB_QUICK=1, as CI runs it): a small subset and one or two epochs, a few minutes on a CPU.
-QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "no")
+# "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
+MODE = notebook_mode(None, expected={"quick": "about 10 s", "workshop": "about 10 s", "full": "about 10 s"})
 
-SECONDS = 2 if QUICK else 6
+EMOTIONS = ["neutral", "happy", "sad"] if MODE == "quick" else [
+    "neutral", "happy", "surprise", "sad", "angry", "neutral"]
+SECONDS_PER_FACE = 1.0 if MODE == "quick" else 2.0
 DETECTOR = "yunet"
 
 # %%
 # %matplotlib inline
 
-import cv2
-from skimage import data as samples
+from emolib.training.plots import gallery
+from emolib.training.synthetic import expression_faces, notebook_data, write_expression_video
 
-from emolib.training.synthetic import write_demo_video
+data, DATA_NAME = notebook_data(MODE)
+faces = expression_faces(data, EMOTIONS)  # per expression, the face the bundled model is surest of
+clip = write_expression_video("demo_clip.mp4", faces, seconds_per_face=SECONDS_PER_FACE, fps=15)
+for index, emotion in enumerate(EMOTIONS):
+    print(f"{index * SECONDS_PER_FACE:4.1f}-{(index + 1) * SECONDS_PER_FACE:4.1f} s  {emotion}")
+gallery(faces, EMOTIONS, columns=len(EMOTIONS), size=1.6, title=f"the clip's faces, in order ({DATA_NAME})")
 
-photo = cv2.cvtColor(samples.astronaut(), cv2.COLOR_RGB2BGR)
-clip = write_demo_video("demo_clip.mp4", photo, seconds=SECONDS, fps=15)
-clip
+# %% [markdown]
+# Watch the progress bar while the widget analyses the clip, then drag the frame slider.
 
 # %%
+from IPython.display import display
+
 from emolib.widgets import VideoWidget
 
 widget = VideoWidget(clip, detector=DETECTOR)
-widget.analyze()  # the same as pressing "Analyze"
-widget
+display(widget)    # shown first, so the progress bar fills while you watch
+widget.analyze();  # the same as pressing "Analyze"
 
 # %% [markdown]
 # The per-frame table (one row per face per frame) and a summary per face:
 
 # %%
-from IPython.display import display
-
 from emolib.video import summarize
 
-display(widget.results.head())
-summarize(widget.results)
+display(widget.results.head().round(3))
+summarize(widget.results).round(3)
 
 # %% [markdown]
-# Without the widget, `emolib.video.analyze_video` returns the same table and can write the annotated
-# video; `emolib.timeline.plot_timeline` draws the figure:
+# Without the widget, `emolib.video.analyze_video` returns the same table and writes the annotated video;
+# `emolib.timeline.plot_timeline` draws the figure. The expression changes every few seconds: does the
+# timeline follow it, and how long does the smoothing take to catch up?
 
 # %%
 from emolib.timeline import plot_timeline
 from emolib.video import analyze_video
 
 frames = analyze_video(clip, out="demo_clip_annotated.mp4", overwrite=True, progress=False)
-plot_timeline(frames)
+plot_timeline(frames, title=f"the {DATA_NAME} clip: {' → '.join(EMOTIONS)}")
+
+# %% [markdown]
+# The annotated video, as `emolib video` writes it (boxes, emoji, bars):
+
+# %%
+from IPython.display import Video
+
+Video("demo_clip_annotated.mp4", html_attributes="controls loop muted", width=480)
 
 # %% [markdown]
 # ## What to try next

@@ -39,10 +39,13 @@
 # (README, "Latency", has the full table).
 
 # %% tags=["parameters"]
-import os
+from emolib.training.modes import notebook_mode
 
-# Quick mode (EMOLIB_QUICK=1, as CI runs it): a small subset and one or two epochs, a few minutes on a CPU.
-QUICK = os.environ.get("EMOLIB_QUICK", "0").lower() not in ("", "0", "false", "no")
+# "workshop" (the default), "quick" (CI: seconds) or "full"; None: $EMOLIB_MODE (EMOLIB_QUICK=1 means quick)
+MODE = notebook_mode(None, expected={mode: "a few seconds, then as long as you stream"
+                                     for mode in ("quick", "workshop", "full")})
+
+import os
 
 DETECTOR = os.environ.get("EMOLIB_DETECTOR", "yunet")  # "yunet" or "haar"
 

@@ -118,3 +118,21 @@ def test_real_fer2013_shape(fer2013_path: Path) -> None:
     data = load(fer2013_path)
     assert len(data) == 35887
     assert data.counts().loc["disgust"].tolist() == [436, 56, 55]
+
+
+def test_csv_is_parsed_in_chunks_with_rows_counted_across_them(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunked parser (bounded memory, a progress bar) gives the same arrays, and errors name the file's row."""
+    import emolib.training.data as data_module
+
+    path = write_fer_csv(tmp_path / "fer.csv", rows_per_class=2)
+    whole = load(path, cache=False)
+    monkeypatch.setattr(data_module, "_CHUNK_ROWS", 5)
+    chunked = data_module.load_fer_csv(path, cache=False, progress=True)
+    assert np.array_equal(whole.images, chunked.images) and np.array_equal(whole.labels, chunked.labels)
+    assert np.array_equal(whole.usage, chunked.usage)
+    lines = path.read_text().splitlines()
+    lines[13] = "9," + lines[13].split(",", 1)[1]  # data row 13, in the third chunk of five rows
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(EmolibError, match="row 13: emotion '9' is not"):
+        data_module.load_fer_csv(path, cache=False)

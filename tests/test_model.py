@@ -269,3 +269,23 @@ def test_training_runs_on_the_jax_backend(tmp_path: Path) -> None:
                          capture_output=True, text=True, env=env, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert (tmp_path / "run" / "best.keras").is_file()
+
+
+@pytest.mark.slow
+def test_fit_and_continue_emit_no_warnings(tmp_path: Path) -> None:
+    """No red boxes in notebook 02: neither Keras's "shuffle=True ... ignored" nor "Skipping variable loading for
+    optimizer" when a finished run is continued (weights load before the fresh optimizer exists)."""
+    import warnings
+
+    from emolib.training.train import TrainConfig, fit
+
+    data = load(write_fer_csv(tmp_path / "fer.csv", rows_per_class=6), cache=False)
+    config = TrainConfig(epochs=1, batch_size=16, warmup_epochs=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(data, tmp_path / "run", config, verbose=0)
+        config.epochs = 2
+        continued = fit(data, tmp_path / "run", config, verbose=0)
+    assert len(continued.history["loss"]) == 1
+    messages = [str(w.message) for w in caught if "keras" in w.filename or "tensorflow" in w.filename]
+    assert not [m for m in messages if "shuffle" in m or "Skipping variable loading" in m], messages

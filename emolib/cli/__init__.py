@@ -16,7 +16,7 @@ from typing import NoReturn
 from emolib.errors import EmolibError
 
 #: Subcommand modules, in the order ``emolib --help`` lists them.
-COMMANDS = ("image", "video", "webcam", "batch", "train", "evaluate", "export")
+COMMANDS = ("image", "video", "webcam", "batch", "train", "evaluate", "export", "doctor")
 
 
 class _Parser(argparse.ArgumentParser):

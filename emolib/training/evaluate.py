@@ -166,6 +166,6 @@ def reliability_diagram(evaluation: Evaluation, *, bins: int = 10, ax: Any = Non
     ax.bar(centres, accuracy, width=1 / bins, edgecolor="black", alpha=0.7, label="accuracy")
     ax.plot([0, 1], [0, 1], "k--", label="perfect calibration")
     ax.set(xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1),
-           title=f"reliability (ECE {evaluation.ece:.3f})")
+           title=f"{evaluation.model} on {evaluation.split}: reliability (ECE {evaluation.ece:.3f})")
     ax.legend(loc="upper left")
     return ax

@@ -14,6 +14,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from emolib.training._keras import import_keras, import_tensorflow
+
 
 def last_conv_layer(model: Any, *, min_side: int = 6) -> str:
     """Name of the last layer with a 4-D output at least ``min_side`` pixels wide (the default Grad-CAM layer).
@@ -35,8 +37,8 @@ def grad_cam(model: Any, faces: np.ndarray, class_index: int | np.ndarray | None
     ``class_index``: the class to explain, one per face or one for all; None explains each face's
     predicted class. ``layer``: the convolutional layer to weigh (default :func:`last_conv_layer`).
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     faces = np.asarray(faces)
     if faces.ndim != 3:

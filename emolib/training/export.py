@@ -9,6 +9,7 @@ from typing import Any
 
 from emolib.errors import EmolibError, require_file
 from emolib.labels import FACE_SIZE
+from emolib.training._keras import import_keras, import_tensorflow
 
 #: First bytes of the files Keras loads: ``.keras`` files are zip archives, legacy ``.h5`` files HDF5.
 _SIGNATURES = {".keras": b"PK\x03\x04", ".h5": b"\x89HDF\r\n\x1a\n"}
@@ -32,7 +33,7 @@ def check_keras_file(path: str | os.PathLike) -> Path:
 def load_keras_model(path: str | os.PathLike) -> Any:
     """Load a ``.keras`` file written by :mod:`emolib.training.train`."""
     path = check_keras_file(path)
-    import keras
+    keras = import_keras()
 
     import emolib.training.layers  # noqa: F401  (registers the layers exported models use)
 
@@ -56,7 +57,7 @@ def combine(model: Any, flip_tta: bool | Sequence[bool] = True) -> Any:
         raise ValueError(f"flip_tta has {len(flips)} flags for {len(members)} models")
     if len(members) == 1 and not flips[0]:
         return members[0]
-    import keras
+    keras = import_keras()
 
     from emolib.training.layers import MirrorFaces
 
@@ -93,7 +94,7 @@ def to_tflite(
     if out.exists() and not overwrite:
         raise EmolibError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
     model = combine(model, flip_tta)
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     # from_keras_model keeps the weights; a hand-made concrete function loses them under Keras 3.
     payload = tf.lite.TFLiteConverter.from_keras_model(model).convert()

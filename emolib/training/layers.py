@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
+from emolib.training._keras import import_keras
+
+import_keras()  # TensorFlow's start-up lines off the console, then the module as usual
+
+import keras  # noqa: E402
 
 
 @keras.saving.register_keras_serializable(package="emolib")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emolib.labels import CLASSES, FACE_SIZE
+from emolib.training._keras import import_keras
 
 ARCHITECTURES: dict[str, Callable[..., Any]] = {}
 
@@ -73,7 +74,7 @@ def mini_xception(
 ) -> Any:
     """The seed's mini-Xception (Arriaga et al. 2017): two conv+BN+ReLU layers, four residual
     separable-conv modules, a conv to 7 maps, global average pooling and softmax (~60k parameters)."""
-    import keras
+    keras = import_keras()
 
     inputs, x = _inputs(keras)
     x = _conv_bn_relu(keras, x, base_filters, "base1")
@@ -109,7 +110,7 @@ def compact_vgg(
     A different design from the mini-Xception (full rather than separable convolutions, no shortcuts), so
     its mistakes differ: averaged with a mini-Xception it gains more than a second mini-Xception would.
     """
-    import keras
+    keras = import_keras()
 
     layers = keras.layers
     inputs, x = _inputs(keras)

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from emolib.labels import CLASSES
+from emolib.training._keras import import_keras
 from emolib.training.data import FerData
 
 
@@ -47,8 +48,8 @@ def gallery(images: np.ndarray, titles: Sequence[str] | None = None, *, columns:
     return figure
 
 
-def sample_grid(data: FerData, *, per_class: int = 8, seed: int = 0) -> Figure:
-    """``per_class`` random faces of every class, one row per class."""
+def sample_grid(data: FerData, *, per_class: int = 8, seed: int = 0, title: str | None = None) -> Figure:
+    """``per_class`` random faces of every class, one row per class (its size under the name)."""
     rng = np.random.default_rng(seed)
     figure = Figure(figsize=(per_class * 1.1 + 1, len(CLASSES) * 1.15), layout="constrained")
     axes = figure.subplots(len(CLASSES), per_class, squeeze=False)
@@ -61,6 +62,8 @@ def sample_grid(data: FerData, *, per_class: int = 8, seed: int = 0) -> Figure:
             if column < len(chosen):
                 ax.imshow(data.images[chosen[column]], cmap="gray", vmin=0, vmax=255)
         row[0].set_ylabel(f"{CLASSES[label]}\n({len(rows)})", rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        figure.suptitle(title)
     return figure
 
 
@@ -73,8 +76,10 @@ def confused_examples(evaluation: Any, true: str, predicted: str, *, limit: int 
 
 
 def misclassified_gallery(evaluation: Any, *, true: str | None = None, predicted: str | None = None,
-                          limit: int = 24, columns: int = 8) -> Figure:
-    """The most confident mistakes (optionally of one true and/or predicted class), titled true -> predicted."""
+                          limit: int = 24, columns: int = 8, data_name: str = "") -> Figure:
+    """The most confident mistakes (optionally of one true and/or predicted class), titled true -> predicted.
+
+    ``data_name`` (e.g. "synthetic") goes into the figure title."""
     if evaluation.images is None:
         raise ValueError("the evaluation kept no images; run evaluate(..., keep_images=True)")
     wrong = evaluation.predictions != evaluation.labels
@@ -88,11 +93,11 @@ def misclassified_gallery(evaluation: Any, *, true: str | None = None, predicted
               f"{evaluation.probabilities[r].max():.0%}" for r in rows]
     label = " ".join(part for part in (true and f"true {true}", predicted and f"predicted {predicted}") if part)
     return gallery(evaluation.images[rows], titles, columns=columns,
-                   title=f"{len(rows)} most confident mistakes {label}".strip())
+                   title=" ".join(f"{len(rows)} most confident mistakes {label} {data_name}".split()))
 
 
 def training_curves(log: pd.DataFrame | dict[str, Sequence[float]] | str | os.PathLike, *,
-                    figure: Figure | None = None) -> Figure:
+                    figure: Figure | None = None, title: str | None = None) -> Figure:
     """Loss and accuracy per epoch (train and validation) from a Keras history dict or ``log.csv``."""
     frame = pd.read_csv(log) if isinstance(log, str | os.PathLike) else pd.DataFrame(log)
     figure = figure or Figure(figsize=(10, 3.5), layout="constrained")
@@ -107,14 +112,17 @@ def training_curves(log: pd.DataFrame | dict[str, Sequence[float]] | str | os.Pa
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if len(epochs):
             ax.legend()
+    if title:
+        figure.suptitle(title)
     return figure
 
 
-def live_training_plot() -> Any:
+def live_training_plot(title: str | None = None) -> Any:
     """A Keras callback that redraws :func:`training_curves` in the notebook after every epoch.
 
     Pass it in ``callbacks=[...]`` of a Keras ``fit``; it draws in the output of the running cell.
     """
+    import_keras()  # TensorFlow's start-up lines off the console, then the module as usual
     import keras
     from IPython.display import Image, display
 
@@ -128,7 +136,7 @@ def live_training_plot() -> Any:
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
-            png = Image(figure_png(training_curves(self.history, figure=self.figure), dpi=80))
+            png = Image(figure_png(training_curves(self.history, figure=self.figure, title=title), dpi=80))
             if self.handle is None:
                 self.handle = display(png, display_id=True)
             else:

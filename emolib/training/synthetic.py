@@ -3,18 +3,19 @@
 Notebooks and tests fall back to it when the FER2013 CSV is not on the machine, so every step (data
 views, training, evaluation, Grad-CAM) still runs. It is **not** a face dataset: models trained on it
 learn cartoons, and its figures say nothing about real faces. :func:`write_demo_video` makes a short
-video from one photo for the video demos.
+video from one photo, :func:`write_expression_video` one whose expression changes (faces chosen by
+:func:`expression_faces`), for the video demos.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
-from emolib.errors import EmolibError
 from emolib.labels import CLASSES, FACE_SIZE, SPLITS
 from emolib.training.data import FerData
 
@@ -106,22 +107,116 @@ def write_demo_video(path: str | os.PathLike, image_bgr: np.ndarray, *, seconds:
     return Path(path)
 
 
-def fer2013_or_synthetic(*, quick: bool, n_per_class: int = 80, seed: int = 0) -> FerData:
-    """FER2013 when it is found (``data/``, ``../shared/data/fer2013/`` or ``$EMOLIB_FER2013``), else in quick
-    mode a small synthetic set (saying so), else :class:`EmolibError` saying where to put the data.
+def expression_faces(data: FerData, emotions: list[str] | tuple[str, ...], *, classifier: Any = None,
+                     detector: Any = "yunet", candidates: int = 200, seed: int = 0) -> np.ndarray:
+    """One face per name in ``emotions``: of ``candidates`` random faces with that label, the one
+    ``classifier`` (anything :func:`emolib.loaders.load_classifier` takes; None: the bundled model) is surest of
+    among those ``detector`` (a name or detector, None: no check) finds in a :func:`write_expression_video` frame.
 
-    The first cell of the tutorial notebooks that use data.
+    Returns (len(emotions), 48, 48) uint8 grey faces, in ``emotions`` order: clear expressions for a demo clip.
+    """
+    from emolib.detect import detect_faces, make_detector
+    from emolib.loaders import load_classifier
+
+    predictor = load_classifier(classifier)
+    finder = make_detector(detector) if detector is not None else None
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for emotion in emotions:
+        label = CLASSES.index(emotion)
+        rows = np.flatnonzero(data.labels == label)
+        if not len(rows):
+            raise ValueError(f"the data has no {emotion!r} faces")
+        rows = rng.permutation(rows)[:candidates]
+        order = rows[np.argsort(-predictor.predict(data.images[rows])[:, label])]
+        best = order[0]
+        for row in order[:30]:  # the surest face that the detector also finds in the clip
+            if finder is None or detect_faces(finder, _clip_frame(data.images[row], data.images[row])):
+                best = row
+                break
+        chosen.append(data.images[best])
+    return np.stack(chosen)
+
+
+def _clip_frame(picture: np.ndarray, faces: np.ndarray, *, size: tuple[int, int] = (480, 360),
+                face_side: int = 200) -> np.ndarray:
+    """(height, width, 3) uint8 BGR frame: ``picture`` (face_side, face_side) or (48, 48) in the middle of a
+    background of the faces' median edge grey."""
+    width, height = size
+    if picture.shape[0] != face_side:
+        picture = cv2.resize(picture, (face_side, face_side), interpolation=cv2.INTER_CUBIC)
+    background = int(np.median(np.asarray(faces)[..., :4]))
+    canvas = np.full((height, width), background, np.uint8)
+    x0, y0 = (width - face_side) // 2, (height - face_side) // 2
+    canvas[y0:y0 + face_side, x0:x0 + face_side] = np.clip(picture, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR)
+
+
+def write_expression_video(path: str | os.PathLike, faces: np.ndarray, *, seconds_per_face: float = 2.0,
+                           fade_seconds: float = 0.6, fps: float = 15.0, size: tuple[int, int] = (480, 360),
+                           face_side: int = 200, overwrite: bool = True) -> Path:
+    """A clip whose expression changes: each (48, 48) uint8 grey face of ``faces`` (N, 48, 48) held for
+    ``seconds_per_face``, cross-faded into the next over ``fade_seconds``, enlarged to ``face_side`` pixels in
+    the middle of a ``size`` (width, height) frame. Written as BGR frames; returns the path.
+    """
+    from emolib.media import VideoFileWriter
+
+    faces = np.asarray(faces, np.uint8)
+    if faces.ndim != 3 or not len(faces):
+        raise ValueError(f"faces must be shaped (N, 48, 48), got {faces.shape}")
+    big = np.stack([cv2.resize(face, (face_side, face_side), interpolation=cv2.INTER_CUBIC) for face in faces])
+    hold = max(1, round(seconds_per_face * fps))
+    fade = min(hold - 1, max(0, round(fade_seconds * fps)))
+    with VideoFileWriter(path, fps, size, overwrite=overwrite) as writer:
+        for index in range(len(big) * hold):
+            which, into = divmod(index, hold)
+            picture = big[which].astype(np.float32)
+            if which + 1 < len(big) and into >= hold - fade:  # cross-fade into the next face
+                weight = (into - (hold - fade) + 1) / (fade + 1)
+                picture = (1 - weight) * picture + weight * big[which + 1]
+            writer.write(_clip_frame(picture, faces, size=size, face_side=face_side))
+    return Path(path)
+
+
+#: Synthetic faces per class when FER2013 is missing, by notebook mode (see :mod:`emolib.training.modes`).
+SYNTHETIC_PER_CLASS = {"quick": 80, "workshop": 300, "full": 600}
+
+#: How to get FER2013, printed when it is missing.
+HOW_TO_GET_FER2013 = (
+    "To use the real faces: sign in to Kaggle (a free account), open "
+    "https://www.kaggle.com/c/challenges-in-representation-learning-facial-expression-recognition-challenge/data,\n"
+    "accept the competition's rules, download fer2013.tar.gz (about 90 MB) and take fer2013.csv out of it\n"
+    "(301 MB, 35,887 rows, header emotion,pixels,Usage; gzipped as fer2013.csv.gz is fine). Put it in the\n"
+    "data/ folder of the emolib checkout (or this notebook's folder's data/), or point EMOLIB_FER2013 at it,\n"
+    "then restart the kernel. `python -m emolib doctor` says whether it is found."
+)
+
+
+def notebook_data(mode: str | None = None, *, n_per_class: int | None = None, seed: int = 0) -> tuple[FerData, str]:
+    """The notebooks' data and its name: (FER2013, "FER2013") when the CSV is found (``data/``,
+    ``../shared/data/fer2013/`` or ``$EMOLIB_FER2013``), else (a synthetic set, "synthetic"), saying so and how
+    to get FER2013. Put the name in every figure title, so a synthetic figure is never taken for a real one.
+
+    ``mode``: "quick", "workshop" or "full" (None: :func:`emolib.training.modes.resolve_mode`); it sets the
+    synthetic set's size (``n_per_class`` overrides it).
     """
     from emolib.training.data import find_fer2013, load
+    from emolib.training.modes import resolve_mode
 
     path = find_fer2013()
     if path is not None:
         data = load(path)
-        print(f"FER2013 from {path}: {len(data)} faces")
-        return data
-    if quick:
-        print("NOTE: FER2013 not found, so this run uses a small SYNTHETIC set of cartoon faces.\n"
-              "Every step runs, but no figure below says anything about real faces.")
-        return make_synthetic_fer(n_per_class=n_per_class, seed=seed)
-    raise EmolibError("FER2013 not found: put fer2013.csv(.gz) in data/ (see data/README.md) or set EMOLIB_FER2013; "
-                      "or set EMOLIB_QUICK=1 to run this notebook on a small synthetic set")
+        print(f"FER2013 from {path}: {len(data):,} faces")
+        return data, "FER2013"
+    count = n_per_class or SYNTHETIC_PER_CLASS[resolve_mode(mode)]
+    print("NOTE: FER2013 not found, so this run uses a SYNTHETIC set of cartoon faces "
+          f"({count * len(CLASSES):,} faces). Every step runs, but no figure below says anything about real faces;\n"
+          "their titles say 'synthetic'.\n" + HOW_TO_GET_FER2013)
+    return make_synthetic_fer(n_per_class=count, seed=seed), "synthetic"
+
+
+def fer2013_or_synthetic(mode: str | None = None, *, quick: bool | None = None, n_per_class: int | None = None,
+                         seed: int = 0) -> FerData:
+    """FER2013 when it is found, else a synthetic set, saying so and how to get FER2013 (:func:`notebook_data`
+    without the name). ``quick=True`` is the older spelling of ``mode="quick"``."""
+    return notebook_data("quick" if quick else mode, n_per_class=n_per_class, seed=seed)[0]

@@ -25,6 +25,7 @@ import numpy as np
 
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.training._keras import import_keras, import_tensorflow
 from emolib.training.augment import Augmenter
 from emolib.training.augment import random_erase as random_erase
 from emolib.training.data import FerData
@@ -101,7 +102,7 @@ def make_dataset(
     or ``"python"`` (the default on JAX and PyTorch, where TensorFlow may be absent: a ``keras.utils.PyDataset``
     with worker threads); both apply the same :class:`Augmenter`, so one recipe trains on every backend.
     """
-    import keras
+    keras = import_keras()
 
     targets = data.targets if data.targets is not None else np.eye(len(CLASSES), dtype=np.float32)[data.labels]
     pipeline = pipeline or ("tf.data" if keras.backend.backend() == "tensorflow" else "python")
@@ -110,7 +111,7 @@ def make_dataset(
                              seed=seed)
     if pipeline != "tf.data":
         raise EmolibError(f"pipeline must be 'tf.data' or 'python', not {pipeline!r}")
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     dataset = tf.data.Dataset.from_tensor_slices((data.images[..., None].astype(np.float32), targets))
     if training:
@@ -128,6 +129,7 @@ def make_dataset(
 def _face_batches(images: np.ndarray, targets: np.ndarray, *, batch_size: int, training: bool,
                   augment: Augmenter | None, seed: int) -> Any:
     """A ``keras.utils.PyDataset`` of shuffled, augmented batches that needs no TensorFlow."""
+    import_keras()  # TensorFlow's start-up lines off the console, then the module as usual
     import keras
 
     class FaceBatches(keras.utils.PyDataset):
@@ -201,7 +203,7 @@ def fit(
     if config is None:
         config = TrainConfig.load(config_file) if config_file.is_file() else TrainConfig()
     config.validate()  # fields may have been set after construction
-    import keras
+    keras = import_keras()
 
     from emolib.training.model import build_model
 
@@ -229,13 +231,13 @@ def fit(
         warmup_target=config.learning_rate if warmup else None, warmup_steps=warmup,
     )
     model = build_model(config.arch, **config.arch_options)
+    if continued:  # weights only, before compile: the fresh optimizer does not try to take the saved one's state
+        model.load_weights(out / "last.keras")
     model.compile(
         optimizer=keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
         metrics=["accuracy"],
     )
-    if continued:
-        model.load_weights(out / "last.keras")
     monitor = "val_accuracy" if validation is not None else "accuracy"
     standard = [
         keras.callbacks.BackupAndRestore(str(out / "backup")),
@@ -264,6 +266,7 @@ def fit(
         initial_epoch=initial_epoch,
         callbacks=standard + list(callbacks or []),
         verbose=verbose,
+        shuffle=False,  # the datasets shuffle themselves (Keras ignores shuffle= for them, with a warning)
     )
     if config.average_last:
         files = sorted((out / "epochs").glob("epoch_*.weights.h5"))[-config.average_last:]
