@@ -18,7 +18,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +152,9 @@ def iter_video(
         raise EmolibError(f"every must be 1 or more, got {every}")
     with VideoReader(source) as reader:
         tracker = tracker or VideoTracker(analyzer, fps=reader.fps, options=options, **overrides)
-        for index, frame in reader.iter_frames(every=every):
+        for index, time_s, frame in reader.iter_timed(every=every, prefetch=True):
             if frame is not None:
-                yield index, index / reader.fps, frame, tracker.process(frame, frame_index=index)
+                yield index, time_s, frame, tracker.process(frame, frame_index=index, time_s=time_s)
         if reader.decoded == 0:
             raise EmolibError(f"{reader.name}: no frame could be decoded")
 
@@ -168,15 +168,21 @@ def analyze_video(
     progress: bool = True,
     overwrite: bool = False,
     raw: bool = True,
+    audio: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
     options: TrackingOptions | None = None,
     **overrides: Any,
 ) -> pd.DataFrame:
     """Track and classify every face of a video file; one row per face per analysed frame.
 
     Columns: :data:`FRAME_COLUMNS` (smoothed probabilities), then :data:`RAW_COLUMNS` when ``raw``.
-    ``out``: also write the annotated video there (source size and frame rate, every frame; undecodable
-    frames repeat the previous one so the timing holds). ``every``: analyse every n-th frame only.
-    ``progress``: tqdm bar with ETA. ``options`` / ``overrides``: tracking, see :class:`VideoTracker`.
+    ``time_s`` is each frame's presentation time in the container, so variable-frame-rate files keep theirs.
+    ``out``: also write the annotated video there (see :class:`~emolib.media.VideoFileWriter`: H.264 for
+    ``.mp4``, VP9 for ``.webm``; source size and timing, every frame, undecodable frames repeat the previous
+    one; the source's sound when ``audio``). ``every``: analyse every n-th frame only. ``progress``: tqdm bar
+    with ETA; ``on_progress(frames_done, expected_frames)`` is called every frame (expected 0: unknown).
+    Decoding and encoding run on threads of their own. ``options`` / ``overrides``: tracking, see
+    :class:`VideoTracker`.
     ``DataFrame.attrs`` holds source, fps, width, height, frames, expected_frames, analyzed_frames,
     unreadable_frames, truncated, frame_s (seconds per analysed frame), elapsed_s and processing_fps.
     """
@@ -197,25 +203,29 @@ def analyze_video(
     try:
         tracker = VideoTracker(analyzer, fps=reader.fps, options=options)
         if out is not None:
-            writer = VideoFileWriter(out, reader.fps, (reader.width, reader.height), overwrite=overwrite)
+            writer = VideoFileWriter(out, reader.fps, (reader.width, reader.height), overwrite=overwrite,
+                                     audio_from=path if audio else None)
         start = time.perf_counter()
         faces: list[TrackedFace] = []
         previous = None
         with tqdm(total=reader.expected_frames or None, unit="frame", desc=path.name, disable=not progress,
                   dynamic_ncols=True) as bar:
-            for index, frame in reader.iter_frames(every=1 if writer else every):
+            for index, time_s, frame in reader.iter_timed(every=1 if writer else every, prefetch=True):
                 bar.update(index + 1 - bar.n)
+                if on_progress is not None:
+                    on_progress(index + 1, reader.expected_frames)
                 if frame is None:
                     if writer:  # keep the timing: repeat the previous frame
-                        writer.write(previous if previous is not None else _black(reader.width, reader.height))
+                        writer.write(previous if previous is not None else _black(reader.width, reader.height),
+                                     time_s)
                     continue
                 if index % every == 0:
-                    faces = tracker.process(frame, frame_index=index)
+                    faces = tracker.process(frame, frame_index=index, time_s=time_s)
                     analyzed += 1
-                    rows += face_rows(faces, index, round(index / reader.fps, 4), raw=raw)
+                    rows += face_rows(faces, index, round(time_s, 4), raw=raw)
                 if writer:
                     previous = annotate(frame, faces, copy=False)
-                    writer.write(previous)
+                    writer.write(previous, time_s)
         elapsed = time.perf_counter() - start
         if reader.decoded == 0:
             raise EmolibError(f"{path}: no frame could be decoded")
