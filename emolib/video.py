@@ -20,11 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import pandas as pd
 
 from emolib.detect import clip_box
 from emolib.errors import EmolibError
@@ -35,6 +34,9 @@ from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 from emolib.results import FRAME_COLUMNS, RAW_COLUMNS, TrackedFace, face_rows, frames_table
 from emolib.tracking import Tracker
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is made: the first frame is analysed without it
 
 #: Names this module has always offered; their homes are :mod:`emolib.media` and :mod:`emolib.results`.
 __all__ = [
@@ -186,8 +188,6 @@ def analyze_video(
     ``DataFrame.attrs`` holds source, fps, width, height, frames, expected_frames, analyzed_frames,
     unreadable_frames, truncated, frame_s (seconds per analysed frame), elapsed_s and processing_fps.
     """
-    from tqdm.auto import tqdm
-
     from emolib.draw import annotate
 
     if every < 1:
@@ -208,8 +208,7 @@ def analyze_video(
         start = time.perf_counter()
         faces: list[TrackedFace] = []
         previous = None
-        with tqdm(total=reader.expected_frames or None, unit="frame", desc=path.name, disable=not progress,
-                  dynamic_ncols=True) as bar:
+        with _progress_bar(progress, reader.expected_frames, path.name) as bar:
             for index, time_s, frame in reader.iter_timed(every=1 if writer else every, prefetch=True):
                 bar.update(index + 1 - bar.n)
                 if on_progress is not None:
@@ -226,7 +225,6 @@ def analyze_video(
                 if writer:
                     previous = annotate(frame, faces, copy=False)
                     writer.write(previous, time_s)
-        elapsed = time.perf_counter() - start
         if reader.decoded == 0:
             raise EmolibError(f"{path}: no frame could be decoded")
     except BaseException:
@@ -237,6 +235,7 @@ def analyze_video(
         reader.close()
     if writer:
         writer.close()
+    elapsed = time.perf_counter() - start  # until the output is finished
     table = frames_table(rows, raw=raw)
     table.attrs.update(
         source=str(path), fps=reader.fps, width=reader.width, height=reader.height, frames=reader.frames,
@@ -245,6 +244,28 @@ def analyze_video(
         processing_fps=reader.frames / elapsed if elapsed > 0 else math.inf,
     )
     return table
+
+
+class _NoBar:
+    n = 0
+
+    def update(self, steps: int) -> None:
+        self.n += steps
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _progress_bar(progress: bool, total: int, name: str) -> Any:
+    """A tqdm bar (console or notebook) when ``progress``; else a counter (tqdm is not even imported)."""
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total or None, unit="frame", desc=name, dynamic_ncols=True)
 
 
 def _black(width: int, height: int) -> np.ndarray:
@@ -259,6 +280,8 @@ def summarize(frames: pd.DataFrame, *, frame_s: float | None = None) -> pd.DataF
     emotion. ``frame_s``: seconds per analysed frame (default: ``frames.attrs["frame_s"]``, else the
     typical step of ``time_s``).
     """
+    import pandas as pd
+
     columns = ["face_id", "frames", "seconds", "start_s", "end_s", "dominant", *CLASSES]
     if frames.empty:
         return pd.DataFrame(columns=columns)

@@ -173,13 +173,29 @@ class VideoFileWriter:
         self.size = (int(size[0]), int(size[1]))
         self.fps = float(fps)
         self.frames = 0
-        self.audio_codec: str | None = None
-        self._backend = self._open(suffix, audio_from)
+        self._codecs: tuple[str, str | None] | None = None
+        self._fallback: str | None = None  # why OpenCV writes instead of PyAV: warned in the caller's thread
+        self._backend: _Backend | None = None
+        self._opened = threading.Event()
         self._queue: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(QUEUE_FRAMES)
         self._error: BaseException | None = None
         self._done = False
-        self._thread = threading.Thread(target=self._encode, name="emolib-encode", daemon=True)
+        # The encoder opens on its thread too: importing PyAV overlaps the caller's start (model, first frame).
+        self._thread = threading.Thread(target=self._encode, args=(suffix, audio_from), name="emolib-encode",
+                                        daemon=True)
         self._thread.start()
+
+    @property
+    def codec(self) -> str:
+        """The video codec written: "h264", "vp9", "mjpeg" or "mp4v" (waits for the encoder to open)."""
+        self._opened.wait()
+        return self._codecs[0] if self._codecs else "none"
+
+    @property
+    def audio_codec(self) -> str | None:
+        """The audio codec written, None without sound (waits for the encoder to open)."""
+        self._opened.wait()
+        return self._codecs[1] if self._codecs else None
 
     def _open(self, suffix: str, audio_from: str | os.PathLike | None) -> _Backend:
         if suffix != ".avi":
@@ -193,13 +209,13 @@ class VideoFileWriter:
                 self._partial.unlink(missing_ok=True)
                 reason = f"PyAV could not start its encoder ({type(err).__name__}: {err})"
             else:
-                self.codec, self.audio_codec = encoder.codec, encoder.audio_codec
+                self._codecs = (encoder.codec, encoder.audio_codec)
                 return encoder
             fourcc = WRITER_FOURCC[suffix]
-            warnings.warn(f"{reason}: writing {self.path} with OpenCV's {fourcc} codec, which browsers do not play "
-                          "and without the sound (pip install av)", RuntimeWarning, stacklevel=3)
+            self._fallback = (f"{reason}: writing {self.path} with OpenCV's {fourcc} codec, which browsers do not "
+                              "play, and without the sound (pip install av)")
         writer = _OpenCvBackend(self._partial, WRITER_FOURCC[suffix], self.fps, self.size)
-        self.codec = "mjpeg" if suffix == ".avi" else WRITER_FOURCC[suffix].lower()
+        self._codecs = ("mjpeg" if suffix == ".avi" else WRITER_FOURCC[suffix].lower(), None)
         return writer
 
     def write(self, frame_bgr: np.ndarray, time_s: float | None = None) -> None:
@@ -211,21 +227,36 @@ class VideoFileWriter:
         self._queue.put((frame_bgr, self.frames / self.fps if time_s is None else float(time_s)))
         self.frames += 1
 
-    def _encode(self) -> None:
-        """The encoding thread: frames from the queue into the backend; after an error it only drains."""
+    def _encode(self, suffix: str, audio_from: str | os.PathLike | None) -> None:
+        """The encoding thread: opens the backend, then frames from the queue into it; after an error it only
+        drains the queue."""
+        try:
+            self._backend = self._open(suffix, audio_from)
+        except BaseException as err:  # noqa: BLE001 - raised in the caller's thread by _check
+            self._error = err
+        finally:
+            self._opened.set()
         while (item := self._queue.get()) is not None:
-            if self._error is None:
+            if self._error is None and self._backend is not None:
                 try:
                     self._backend.write(*item)
                 except BaseException as err:  # noqa: BLE001 - raised in the caller's thread by _check
                     self._error = err
 
+    def _check_fallback(self) -> None:
+        if self._fallback is not None:
+            message, self._fallback = self._fallback, None
+            warnings.warn(message, RuntimeWarning, stacklevel=4)
+
     def _check(self) -> None:
+        self._check_fallback()
         if self._error is not None:
             self.abort()
             raise self._failure(self._error)
 
     def _failure(self, err: BaseException) -> EmolibError:
+        if isinstance(err, EmolibError):
+            return err
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         return EmolibError(f"could not write {self.path}: {reason}")
 
@@ -237,14 +268,16 @@ class VideoFileWriter:
         self._done = True
         self._queue.put(None)
         self._thread.join()
-        if self._error is None:
+        self._check_fallback()
+        if self._error is None and self._backend is not None:
             try:
                 self._backend.close()
                 os.replace(self._partial, self.path)
             except BaseException as err:  # noqa: BLE001 - a full disk, a vanished folder...
                 self._error = err
         if self._error is not None:
-            self._backend.abort()
+            if self._backend is not None:
+                self._backend.abort()
             self._partial.unlink(missing_ok=True)
             raise self._failure(self._error)
         return self.path
@@ -255,7 +288,8 @@ class VideoFileWriter:
             self._done = True
             self._queue.put(None)
             self._thread.join()
-        self._backend.abort()
+        if self._backend is not None:
+            self._backend.abort()
         self._partial.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoFileWriter:
