@@ -2,9 +2,10 @@
 
     PYTHONPATH=. python benchmarks/bench_video_real.py [--seconds 10] [--sizes 640x480,1920x1080] [--repeats 3]
 
-For each size it writes a clip like a real recording: H.264 at 30 fps with a 440 Hz AAC sound track,
-showing the astronaut of scikit-image (a real photograph) moving across the frame, growing and shrinking
-(0.9x +- 0.4 of a close-up; no change of expression: scikit-image ships one large face). Then:
+For each size it writes a clip like a real recording: H.264 at 30 fps with a 440 Hz AAC sound track, a
+camera panning and zooming over scikit-image's astronaut photograph (a real face in its real, textured
+surroundings), so the face moves and changes scale (no change of expression: scikit-image ships one large
+face). Then:
 
 1. ``python -m emolib video CLIP --out annotated.mp4 --csv frames.csv --no-progress`` in a fresh process:
    wall-clock seconds including interpreter and model start-up, and the ``analysed at N fps`` it prints
@@ -38,25 +39,23 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def face_frames(size: tuple[int, int], count: int, fps: int = 30) -> list[np.ndarray]:
-    """(H, W, 3) uint8 BGR frames: the astronaut's head moving, scaling and changing expression."""
+    """(H, W, 3) uint8 BGR frames: a camera panning and zooming over the astronaut photograph (a real face
+    in its real surroundings: flag, space shuttle), so the face moves and changes scale."""
     from skimage import data
 
     width, height = size
     photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-    head = photo[20:280, 120:340]  # head and shoulders, 220x260
-    base = min(width, height) / 480 * 1.0  # a talking-head close-up: the face about 140 px of 480
+    aspect = width / height
     frames = []
     for index in range(count):
         t = index / fps
-        scale = base * (0.9 + 0.4 * np.sin(2 * np.pi * t / 5))
-        patch = cv2.resize(head, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        canvas = np.full((height, width, 3), (70, 80, 90), np.uint8)
-        ph, pw = patch.shape[:2]
-        x = round((width - pw) * (0.5 + 0.45 * np.sin(2 * np.pi * t / 7)))
-        y = round((height - ph) * (0.5 + 0.3 * np.cos(2 * np.pi * t / 6)))
-        x, y = min(max(x, 0), width - pw), min(max(y, 0), height - ph)
-        canvas[y:y + ph, x:x + pw] = patch[: height - y, : width - x]
-        frames.append(canvas)
+        crop_h = 512 / aspect * (0.75 + 0.2 * np.sin(2 * np.pi * t / 5))  # zoom in and out: face 0.8x-1.3x
+        crop_w = crop_h * aspect
+        low, high = max(0.0, 288 - crop_w), min(158.0, 512 - crop_w)  # the face (x 178-268) stays in view
+        x0 = low + (high - low) * (0.5 + 0.5 * np.sin(2 * np.pi * t / 7))  # pan left and right
+        y0 = 45 * (0.5 + 0.5 * np.sin(2 * np.pi * t / 6))
+        crop = photo[round(y0):round(y0 + crop_h), round(x0):round(x0 + crop_w)]
+        frames.append(cv2.resize(crop, size, interpolation=cv2.INTER_AREA if crop_w > width else cv2.INTER_LINEAR))
     return frames
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from emolib.detect import clip_box
+from emolib.detect import MIN_DETECT_SIDE, TILE_SIDE, auto_detect_size, clip_box
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import VIDEO_SUFFIXES, VideoFileWriter, VideoReader, open_camera
@@ -37,6 +37,11 @@ from emolib.tracking import Tracker
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where a table is made: the first frame is analysed without it
+
+#: With ``detect_size="auto"``: tracked faces are re-found on a copy that shows the smallest at this side...
+FOLLOW_FACE_PX = 48
+#: ...and at least this often (seconds) the detector looks at the size ``min_face`` needs, for new faces.
+DISCOVER_S = 1.0
 
 #: Names this module has always offered; their homes are :mod:`emolib.media` and :mod:`emolib.results`.
 __all__ = [
@@ -52,7 +57,10 @@ class VideoTracker:
     :class:`~emolib.options.TrackingOptions` (default: the defaults), with ``overrides`` by field name
     (``detect_every=2``...). The detector runs once at least ``detect_every`` frames have passed since its
     last run (so on every call when frames are skipped), on a copy of at most ``detect_size`` pixels (None:
-    the analyzer's own); tracks carry the faces in between. Thread-safe: one call at a time, in call order.
+    full size); tracks carry the faces in between. With ``detect_size="auto"`` the copy is as large as a
+    ``min_face`` face needs (:func:`emolib.detect.auto_detect_size`) at least every :data:`DISCOVER_S`
+    seconds and while nothing is tracked; in between, only as large as the smallest tracked face needs
+    (:data:`FOLLOW_FACE_PX`), so large faces cost little. Thread-safe: one call at a time, in call order.
     """
 
     def __init__(
@@ -72,20 +80,36 @@ class VideoTracker:
         self._last_frame = -1
         self._start: float | None = None
         self._scores: dict[int, float] = {}
+        self._last_discovery: float | None = None
 
     @property
     def detect_every(self) -> int:
         return self.options.detect_every
 
     @property
-    def detect_size(self) -> int | None:
+    def detect_size(self) -> int | str | None:
         return self.options.detect_size
+
+    def detection_size(self, width: int, height: int, time_s: float) -> int:
+        """The longest side of the detector's copy for a detection on a ``width`` x ``height`` frame now."""
+        longest = max(width, height)
+        size = self.options.detect_size
+        if size != "auto":
+            return longest if size is None else int(size)
+        wanted = auto_detect_size(width, height, self.options.min_face) or longest
+        tracked = [min(t.box[2], t.box[3]) for t in self.tracker.tracks if t.visible]
+        if not tracked or self._last_discovery is None or time_s - self._last_discovery >= DISCOVER_S:
+            self._last_discovery = time_s
+            return wanted
+        follow = math.ceil(longest * FOLLOW_FACE_PX / max(min(tracked), 1) / 32) * 32
+        return min(wanted, max(MIN_DETECT_SIDE, follow))
 
     def reset(self) -> None:
         """Start over: no tracks, ids from 1, the next call detects."""
         with self._lock:
             self.tracker.reset()
             self._last_detect, self._last_frame, self._start = None, -1, None
+            self._last_discovery = None
             self._scores.clear()
 
     def process(
@@ -109,7 +133,8 @@ class VideoTracker:
             detect = self._last_detect is None or frame_index - self._last_detect >= self.detect_every
             if detect:
                 self._last_detect = frame_index
-                detections = self.analyzer.detect(frame_bgr, detect_size=self.detect_size)
+                size = self.detection_size(frame_bgr.shape[1], frame_bgr.shape[0], time_s)
+                detections = self.analyzer.detect(frame_bgr, detect_size=size, tile_side=TILE_SIDE)
                 boxes = [d.box for d in detections]
                 tracks = self.tracker.update(boxes, frame_index)
                 scores = [d.score for d in detections]
