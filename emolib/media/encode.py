@@ -22,7 +22,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 #: FFmpeg encoder and its options per codec: fast presets, since the analysis, not the encoding, is the job.
 ENCODERS: dict[str, tuple[str, dict[str, str]]] = {
-    "h264": ("libx264", {"preset": "veryfast", "crf": "23"}),
+    "h264": ("libx264", {"preset": "superfast", "crf": "23"}),
     "vp9": ("libvpx-vp9", {"deadline": "realtime", "cpu-used": "8", "row-mt": "1", "crf": "32", "b": "0"}),
 }
 #: Audio codecs each container takes as they are (the rest are re-encoded to AAC, or Opus for WebM).
