@@ -116,7 +116,10 @@ def make_detector(detector: str | FaceDetector | None = None, **options: Any) ->
 #: 85% at 30 px; faces with hair and shoulders around them are found down to about 10 px.
 RELIABLE_FACE_PX = 24
 #: Longest side of one detector pass: a larger copy is cut into overlapping tiles of at most this side.
-TILE_SIDE = 960
+#: Measured (benchmarks/bench_video_crowd.py, 1920x1080 crowds): tiles of 960 px cost as much as one pass at
+#: full size and more than one pass at 1440 px (their overlap and the coarse pass add pixels), so only
+#: copies beyond 1920 px (4K frames with small faces) are tiled.
+TILE_SIDE = 1920
 #: Least longest side ``auto_detect_size`` goes down to.
 MIN_DETECT_SIDE = 160
 
