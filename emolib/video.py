@@ -239,7 +239,7 @@ def analyze_video(
                 if on_progress is not None:
                     on_progress(index + 1, reader.expected_frames)
                 if frame is None:
-                    if writer:  # keep the timing: repeat the previous frame
+                    if writer:  # keep the timing: repeat the previous frame (annotated in place by then: FIFO)
                         writer.write(previous if previous is not None else _black(reader.width, reader.height),
                                      time_s)
                     continue
@@ -247,9 +247,9 @@ def analyze_video(
                     faces = tracker.process(frame, frame_index=index, time_s=time_s)
                     analyzed += 1
                     rows += face_rows(faces, index, round(time_s, 4), raw=raw)
-                if writer:
-                    previous = annotate(frame, faces, copy=False)
-                    writer.write(previous, time_s)
+                if writer:  # drawn on the encoding thread, while this one goes on to the next frame
+                    previous = frame
+                    writer.write(frame, time_s, prepare=_drawer(annotate, faces))
         if reader.decoded == 0:
             raise EmolibError(f"{path}: no frame could be decoded")
     except BaseException:
@@ -269,6 +269,11 @@ def analyze_video(
         processing_fps=reader.frames / elapsed if elapsed > 0 else math.inf,
     )
     return table
+
+
+def _drawer(annotate: Callable[..., np.ndarray], faces: list[TrackedFace]) -> Callable[[np.ndarray], np.ndarray]:
+    """``frame -> annotate(frame, faces)``, drawing in place, for the writer's thread."""
+    return lambda frame: annotate(frame, faces, copy=False)
 
 
 class _NoBar:

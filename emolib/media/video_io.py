@@ -177,7 +177,8 @@ class VideoFileWriter:
         self._fallback: str | None = None  # why OpenCV writes instead of PyAV: warned in the caller's thread
         self._backend: _Backend | None = None
         self._opened = threading.Event()
-        self._queue: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(QUEUE_FRAMES)
+        self._queue: queue.Queue[tuple[np.ndarray, float, Callable[[np.ndarray], np.ndarray] | None] | None] = (
+            queue.Queue(QUEUE_FRAMES))
         self._error: BaseException | None = None
         self._done = False
         # The encoder opens on its thread too: importing PyAV overlaps the caller's start (model, first frame).
@@ -218,13 +219,13 @@ class VideoFileWriter:
         self._codecs = ("mjpeg" if suffix == ".avi" else WRITER_FOURCC[suffix].lower(), None)
         return writer
 
-    def write(self, frame_bgr: np.ndarray, time_s: float | None = None) -> None:
+    def write(self, frame_bgr: np.ndarray, time_s: float | None = None, *,
+              prepare: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
         """Append a (height, width, 3) uint8 BGR frame (resized if it is another size), shown at ``time_s``
-        seconds (default: ``frames / fps``, i.e. a constant frame rate)."""
+        seconds (default: ``frames / fps``, i.e. a constant frame rate). ``prepare``: run on the frame in the
+        encoding thread first (e.g. drawing the results on it), so it overlaps the caller's next frame."""
         self._check()
-        if frame_bgr.shape[1::-1] != self.size:
-            frame_bgr = cv2.resize(frame_bgr, self.size, interpolation=cv2.INTER_AREA)
-        self._queue.put((frame_bgr, self.frames / self.fps if time_s is None else float(time_s)))
+        self._queue.put((frame_bgr, self.frames / self.fps if time_s is None else float(time_s), prepare))
         self.frames += 1
 
     def _encode(self, suffix: str, audio_from: str | os.PathLike | None) -> None:
@@ -238,8 +239,13 @@ class VideoFileWriter:
             self._opened.set()
         while (item := self._queue.get()) is not None:
             if self._error is None and self._backend is not None:
+                frame, time_s, prepare = item
                 try:
-                    self._backend.write(*item)
+                    if prepare is not None:
+                        frame = prepare(frame)
+                    if frame.shape[1::-1] != self.size:
+                        frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
+                    self._backend.write(frame, time_s)
                 except BaseException as err:  # noqa: BLE001 - raised in the caller's thread by _check
                     self._error = err
 
