@@ -7,7 +7,7 @@ Measures, on 640x480 frames with one moving face (scikit-image's astronaut photo
 1. the live per-frame pipeline: detect (downscaled, every k frames), classify (one batched call),
    track and annotate -- what ``emolib webcam`` and the notebook widget run per frame;
 2. the same with the detector on every full-size frame (no tracking shortcuts), for reference;
-3. video file analysis, ``analyze_video`` with decoding, annotation and MPEG-4 encoding (its defaults);
+3. video file analysis, ``analyze_video`` with decoding, annotation and H.264 encoding (its defaults);
 4. ``fer``'s ``FER().detect_emotions`` (Haar cascade + its TFLite model) on the same frames, if installed
    (``pip install --no-deps fer``; it needs TensorFlow), else skipped with a note. It is imported after
    emolib has loaded and warmed up; emolib's code never touches TensorFlow.
@@ -130,7 +130,7 @@ def main() -> None:
           f"annotate: {fps['live']:7.1f} fps  ({best['live'][1] / len(frames):.2f} faces/frame; goal >= 100)")
     print(f"detector on every full frame + classify + annotate:           {fps['full']:7.1f} fps  "
           f"({best['full'][1] / len(frames):.2f} faces/frame)")
-    print(f"video file: decode, analyse, annotate, encode 640x480 MPEG-4: {fps['file']:7.1f} fps  "
+    print(f"video file: decode, analyse, annotate, encode 640x480 H.264:  {fps['file']:7.1f} fps  "
           f"({best['file'][1]} face rows / {len(frames)} frames; goal >= 60)")
     print(f"video file, per-frame table only (no output video):          {fps['table']:7.1f} fps")
     if fer_run is not None:

@@ -7,6 +7,7 @@ OpenCV's Haar cascade. Register more in :data:`DETECTORS`.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -110,33 +111,96 @@ def make_detector(detector: str | FaceDetector | None = None, **options: Any) ->
     return detector
 
 
+#: Smallest face side (in the detector's copy) YuNet finds reliably: measured on tight 25 px LFW crops
+#: (``skimage.data.lfw_subset()``) scaled up, it finds 40% of faces with 28 px crops (boxes of 20-24 px) and
+#: 85% at 30 px; faces with hair and shoulders around them are found down to about 10 px.
+RELIABLE_FACE_PX = 24
+#: Longest side of one detector pass: a larger copy is cut into overlapping tiles of at most this side.
+#: Measured (benchmarks/bench_video_crowd.py, 1920x1080 crowds): tiles of 960 px cost as much as one pass at
+#: full size and more than one pass at 1440 px (their overlap and the coarse pass add pixels), so only
+#: copies beyond 1920 px (4K frames with small faces) are tiled.
+TILE_SIDE = 1920
+#: Least longest side ``auto_detect_size`` goes down to.
+MIN_DETECT_SIDE = 160
+
+
+def auto_detect_size(width: int, height: int, min_face: int) -> int | None:
+    """The detector's longest side that shows a ``min_face``-pixel face (of a ``width`` x ``height`` frame) at
+    :data:`RELIABLE_FACE_PX`, rounded up to 32 px and at least :data:`MIN_DETECT_SIDE`; None: the full size."""
+    longest = max(width, height)
+    size = max(MIN_DETECT_SIDE, math.ceil(longest * RELIABLE_FACE_PX / max(min_face, 1) / 32) * 32)
+    return None if size >= longest else size
+
+
 def detection_scale(width: int, height: int, detect_size: int | None) -> float:
     """The factor (at most 1) that brings a ``width`` x ``height`` frame's longest side down to ``detect_size``."""
     return 1.0 if detect_size is None else min(1.0, detect_size / max(width, height))
 
 
 def detect_faces(detector: FaceDetector, image_bgr: np.ndarray, *,
-                 detect_size: int | None = DEFAULT_DETECT_SIZE) -> list[Detection]:
+                 detect_size: int | None = DEFAULT_DETECT_SIZE, tile_side: int | None = None) -> list[Detection]:
     """``detector``'s faces in a (H, W, 3) uint8 BGR image, detected on a copy whose longest side is at most
     ``detect_size`` (None: full size), with boxes and landmarks mapped back to the image's pixels.
 
     The one place emolib scales frames for detection: large frames cost what a ``detect_size`` one does;
-    faces under ~10 px in the scaled copy are missed.
+    faces under ~10 px in the scaled copy are missed. A copy longer than ``tile_side`` (None: never; video
+    uses :data:`TILE_SIDE`) is searched in overlapping tiles of at most that side plus one pass over all of
+    it at that side (for faces larger than the overlap), the results merged by non-maximum suppression.
     """
     image = check_bgr(image_bgr)
     height, width = image.shape[:2]
     scale = detection_scale(width, height, detect_size)
+    small = image if scale == 1.0 else cv2.resize(image, (round(width * scale), round(height * scale)),
+                                                  interpolation=cv2.INTER_AREA)
+    if tile_side is None or max(small.shape[:2]) <= tile_side:
+        found = list(detector.detect(small))
+    else:
+        found = _detect_tiled(detector, small, tile_side)
     if scale == 1.0:
-        return list(detector.detect(image))
-    small = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        return found
     detections = []
-    for found in detector.detect(small):
-        box = clip_box(np.asarray(found.box, float) / scale, width, height)
+    for face in found:
+        box = clip_box(np.asarray(face.box, float) / scale, width, height)
         if box is None:
             continue
-        marks = None if found.landmarks is None else tuple((x / scale, y / scale) for x, y in found.landmarks)
-        detections.append(Detection(box, found.score, marks))
+        marks = None if face.landmarks is None else tuple((x / scale, y / scale) for x, y in face.landmarks)
+        detections.append(Detection(box, face.score, marks))
     return detections
+
+
+def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:
+    """(start, stop) of the fewest equal tiles of at most ``tile`` pixels covering ``length`` pixels, neighbours
+    overlapping by at least ``overlap``."""
+    if length <= tile:
+        return [(0, length)]
+    count = math.ceil((length - overlap) / (tile - overlap))
+    side = math.ceil((length + (count - 1) * overlap) / count)
+    starts = [round(i * (length - side) / (count - 1)) for i in range(count)]
+    return [(start, start + side) for start in starts]
+
+
+def _detect_tiled(detector: FaceDetector, image: np.ndarray, tile_side: int) -> list[Detection]:
+    height, width = image.shape[:2]
+    # Faces too small for the coarse pass below (under RELIABLE_FACE_PX there) lie whole in some tile.
+    overlap = math.ceil(1.5 * RELIABLE_FACE_PX * max(height, width) / tile_side)
+    found: list[Detection] = []
+    for y0, y1 in tile_spans(height, tile_side, overlap):
+        for x0, x1 in tile_spans(width, tile_side, overlap):
+            for face in detector.detect(image[y0:y1, x0:x1]):
+                bx, by, bw, bh = face.box
+                marks = None if face.landmarks is None else tuple((mx + x0, my + y0) for mx, my in face.landmarks)
+                found.append(Detection((bx + x0, by + y0, bw, bh), face.score, marks))
+    coarse = tile_side / max(height, width)
+    small = cv2.resize(image, (round(width * coarse), round(height * coarse)), interpolation=cv2.INTER_AREA)
+    for face in detector.detect(small):
+        box = clip_box(np.asarray(face.box, float) / coarse, width, height)
+        if box is not None:
+            marks = None if face.landmarks is None else tuple((mx / coarse, my / coarse) for mx, my in face.landmarks)
+            found.append(Detection(box, face.score, marks))
+    if len(found) < 2:
+        return found
+    keep = cv2.dnn.NMSBoxes([list(f.box) for f in found], [f.score for f in found], 0.0, 0.3)
+    return [found[int(i)] for i in np.ravel(keep)]
 
 
 def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> Box | None:

@@ -22,6 +22,19 @@ def _option(default: Any, help: str, **metadata: Any) -> Any:
     return field(default=default, metadata={"help": help, **metadata})
 
 
+def detect_size_value(text: str) -> int | str | None:
+    """``--detect-size`` text: "auto", "full" (no downscaling) or a number of pixels (at least 32)."""
+    if text.strip().lower() in ("auto", "full"):
+        return "auto" if text.strip().lower() == "auto" else None
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"expected auto, full or a number of pixels, got {text!r}") from None
+    if value < 32:
+        raise ValueError(f"must be at least 32 pixels, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class TrackingOptions:
     """Detection cadence, tracking and temporal smoothing of faces in a video or live stream.
@@ -31,8 +44,11 @@ class TrackingOptions:
     """
 
     detect_every: int = _option(3, "run the face detector every n-th frame, moving tracked boxes in between")
-    detect_size: int | None = _option(
-        480, "longest side of the frame copy the detector sees (larger finds smaller faces, slower)")
+    detect_size: int | str | None = _option(
+        "auto", "longest side of the frame copy the detector sees: auto (from the frame size and --min-face; "
+        "faces already tracked are re-found at the size they need), full, or pixels (larger finds smaller faces, "
+        "slower)", parse=detect_size_value, metavar="auto|full|PX")
+    min_face: int = _option(32, "with --detect-size auto: the smallest face side to find, in frame pixels")
     smoothing: str = _option("ema", "temporal smoothing of each face's probabilities", choices=SMOOTHING_METHODS)
     smoothing_s: float = _option(0.3, "smoothing time constant (ema) or window (window), in seconds")
     max_age_s: float = _option(1.0, "seconds a face may be missing before its track (and id) ends")
@@ -43,8 +59,10 @@ class TrackingOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.detect_every, int) or self.detect_every < 1:
             raise EmolibError(f"detect_every must be 1 or more, got {self.detect_every}")
-        if self.detect_size is not None and (not isinstance(self.detect_size, int) or self.detect_size < 32):
-            raise EmolibError(f"detect_size must be at least 32 pixels, got {self.detect_size}")
+        if self.detect_size not in (None, "auto") and (not isinstance(self.detect_size, int) or self.detect_size < 32):
+            raise EmolibError(f"detect_size must be 'auto', None or at least 32 pixels, got {self.detect_size!r}")
+        if not isinstance(self.min_face, int) or self.min_face < 8:
+            raise EmolibError(f"min_face must be at least 8 pixels, got {self.min_face}")
         if self.smoothing not in SMOOTHING_METHODS:
             raise EmolibError(f"unknown smoothing {self.smoothing!r}; choose from {', '.join(SMOOTHING_METHODS)}")
         for name in ("smoothing_s", "max_age_s", "max_distance"):

@@ -49,13 +49,15 @@ class Analyzer:
         self.min_face = min_face
         self.detect_size = detect_size
 
-    def detect(self, image_bgr: np.ndarray, *, detect_size: int | None = None) -> list[Detection]:
+    def detect(self, image_bgr: np.ndarray, *, detect_size: int | None = None,
+               tile_side: int | None = None) -> list[Detection]:
         """Faces of at least ``min_face`` pixels in a (H, W, 3) uint8 BGR image, largest first.
 
         ``detect_size``: this call's longest side of the detector's copy (None: the analyzer's own); boxes
-        and landmarks come back in full-image pixels.
+        and landmarks come back in full-image pixels. ``tile_side``: see :func:`emolib.detect.detect_faces`.
         """
-        found = detect_faces(self.detector, image_bgr, detect_size=detect_size or self.detect_size)
+        found = detect_faces(self.detector, image_bgr, detect_size=detect_size or self.detect_size,
+                             tile_side=tile_side)
         detections = [d for d in found if min(d.box[2:]) >= self.min_face]
         detections.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
         return detections

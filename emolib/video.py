@@ -18,15 +18,14 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import pandas as pd
 
-from emolib.detect import clip_box
+from emolib.detect import MIN_DETECT_SIDE, TILE_SIDE, auto_detect_size, clip_box
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import VIDEO_SUFFIXES, VideoFileWriter, VideoReader, open_camera
@@ -35,6 +34,16 @@ from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 from emolib.results import FRAME_COLUMNS, RAW_COLUMNS, TrackedFace, face_rows, frames_table
 from emolib.tracking import Tracker
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is made: the first frame is analysed without it
+
+    from emolib.layout import PanelLayout
+
+#: With ``detect_size="auto"``: tracked faces are re-found on a copy that shows the smallest at this side...
+FOLLOW_FACE_PX = 48
+#: ...and at least this often (seconds) the detector looks at the size ``min_face`` needs, for new faces.
+DISCOVER_S = 1.0
 
 #: Names this module has always offered; their homes are :mod:`emolib.media` and :mod:`emolib.results`.
 __all__ = [
@@ -50,7 +59,10 @@ class VideoTracker:
     :class:`~emolib.options.TrackingOptions` (default: the defaults), with ``overrides`` by field name
     (``detect_every=2``...). The detector runs once at least ``detect_every`` frames have passed since its
     last run (so on every call when frames are skipped), on a copy of at most ``detect_size`` pixels (None:
-    the analyzer's own); tracks carry the faces in between. Thread-safe: one call at a time, in call order.
+    full size); tracks carry the faces in between. With ``detect_size="auto"`` the copy is as large as a
+    ``min_face`` face needs (:func:`emolib.detect.auto_detect_size`) at least every :data:`DISCOVER_S`
+    seconds and while nothing is tracked; in between, only as large as the smallest tracked face needs
+    (:data:`FOLLOW_FACE_PX`), so large faces cost little. Thread-safe: one call at a time, in call order.
     """
 
     def __init__(
@@ -70,20 +82,36 @@ class VideoTracker:
         self._last_frame = -1
         self._start: float | None = None
         self._scores: dict[int, float] = {}
+        self._last_discovery: float | None = None
 
     @property
     def detect_every(self) -> int:
         return self.options.detect_every
 
     @property
-    def detect_size(self) -> int | None:
+    def detect_size(self) -> int | str | None:
         return self.options.detect_size
+
+    def detection_size(self, width: int, height: int, time_s: float) -> int:
+        """The longest side of the detector's copy for a detection on a ``width`` x ``height`` frame now."""
+        longest = max(width, height)
+        size = self.options.detect_size
+        if size != "auto":
+            return longest if size is None else int(size)
+        wanted = auto_detect_size(width, height, self.options.min_face) or longest
+        tracked = [min(t.box[2], t.box[3]) for t in self.tracker.tracks if t.visible]
+        if not tracked or self._last_discovery is None or time_s - self._last_discovery >= DISCOVER_S:
+            self._last_discovery = time_s
+            return wanted
+        follow = math.ceil(longest * FOLLOW_FACE_PX / max(min(tracked), 1) / 32) * 32
+        return min(wanted, max(MIN_DETECT_SIDE, follow))
 
     def reset(self) -> None:
         """Start over: no tracks, ids from 1, the next call detects."""
         with self._lock:
             self.tracker.reset()
             self._last_detect, self._last_frame, self._start = None, -1, None
+            self._last_discovery = None
             self._scores.clear()
 
     def process(
@@ -107,7 +135,8 @@ class VideoTracker:
             detect = self._last_detect is None or frame_index - self._last_detect >= self.detect_every
             if detect:
                 self._last_detect = frame_index
-                detections = self.analyzer.detect(frame_bgr, detect_size=self.detect_size)
+                size = self.detection_size(frame_bgr.shape[1], frame_bgr.shape[0], time_s)
+                detections = self.analyzer.detect(frame_bgr, detect_size=size, tile_side=TILE_SIDE)
                 boxes = [d.box for d in detections]
                 tracks = self.tracker.update(boxes, frame_index)
                 scores = [d.score for d in detections]
@@ -152,9 +181,9 @@ def iter_video(
         raise EmolibError(f"every must be 1 or more, got {every}")
     with VideoReader(source) as reader:
         tracker = tracker or VideoTracker(analyzer, fps=reader.fps, options=options, **overrides)
-        for index, frame in reader.iter_frames(every=every):
+        for index, time_s, frame in reader.iter_timed(every=every, prefetch=True):
             if frame is not None:
-                yield index, index / reader.fps, frame, tracker.process(frame, frame_index=index)
+                yield index, time_s, frame, tracker.process(frame, frame_index=index, time_s=time_s)
         if reader.decoded == 0:
             raise EmolibError(f"{reader.name}: no frame could be decoded")
 
@@ -168,21 +197,26 @@ def analyze_video(
     progress: bool = True,
     overwrite: bool = False,
     raw: bool = True,
+    audio: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
     options: TrackingOptions | None = None,
     **overrides: Any,
 ) -> pd.DataFrame:
     """Track and classify every face of a video file; one row per face per analysed frame.
 
     Columns: :data:`FRAME_COLUMNS` (smoothed probabilities), then :data:`RAW_COLUMNS` when ``raw``.
-    ``out``: also write the annotated video there (source size and frame rate, every frame; undecodable
-    frames repeat the previous one so the timing holds). ``every``: analyse every n-th frame only.
-    ``progress``: tqdm bar with ETA. ``options`` / ``overrides``: tracking, see :class:`VideoTracker`.
+    ``time_s`` is each frame's presentation time in the container, so variable-frame-rate files keep theirs.
+    ``out``: also write the annotated video there (see :class:`~emolib.media.VideoFileWriter`: H.264 for
+    ``.mp4``, VP9 for ``.webm``; source size and timing, every frame, undecodable frames repeat the previous
+    one; the source's sound when ``audio``). ``every``: analyse every n-th frame only. ``progress``: tqdm bar
+    with ETA; ``on_progress(frames_done, expected_frames)`` is called every frame (expected 0: unknown).
+    Decoding and encoding run on threads of their own. ``options`` / ``overrides``: tracking, see
+    :class:`VideoTracker`.
     ``DataFrame.attrs`` holds source, fps, width, height, frames, expected_frames, analyzed_frames,
     unreadable_frames, truncated, frame_s (seconds per analysed frame), elapsed_s and processing_fps.
     """
-    from tqdm.auto import tqdm
-
     from emolib.draw import annotate
+    from emolib.layout import PanelLayout
 
     if every < 1:
         raise EmolibError(f"every must be 1 or more, got {every}")
@@ -197,26 +231,29 @@ def analyze_video(
     try:
         tracker = VideoTracker(analyzer, fps=reader.fps, options=options)
         if out is not None:
-            writer = VideoFileWriter(out, reader.fps, (reader.width, reader.height), overwrite=overwrite)
+            writer = VideoFileWriter(out, reader.fps, (reader.width, reader.height), overwrite=overwrite,
+                                     audio_from=path if audio else None)
         start = time.perf_counter()
         faces: list[TrackedFace] = []
         previous = None
-        with tqdm(total=reader.expected_frames or None, unit="frame", desc=path.name, disable=not progress,
-                  dynamic_ncols=True) as bar:
-            for index, frame in reader.iter_frames(every=1 if writer else every):
+        layout = PanelLayout()  # one per video: panels keep their side and detail from frame to frame
+        with _progress_bar(progress, reader.expected_frames, path.name) as bar:
+            for index, time_s, frame in reader.iter_timed(every=1 if writer else every, prefetch=True):
                 bar.update(index + 1 - bar.n)
+                if on_progress is not None:
+                    on_progress(index + 1, reader.expected_frames)
                 if frame is None:
-                    if writer:  # keep the timing: repeat the previous frame
-                        writer.write(previous if previous is not None else _black(reader.width, reader.height))
+                    if writer:  # keep the timing: repeat the previous frame (annotated in place by then: FIFO)
+                        writer.write(previous if previous is not None else _black(reader.width, reader.height),
+                                     time_s)
                     continue
                 if index % every == 0:
-                    faces = tracker.process(frame, frame_index=index)
+                    faces = tracker.process(frame, frame_index=index, time_s=time_s)
                     analyzed += 1
-                    rows += face_rows(faces, index, round(index / reader.fps, 4), raw=raw)
-                if writer:
-                    previous = annotate(frame, faces, copy=False)
-                    writer.write(previous)
-        elapsed = time.perf_counter() - start
+                    rows += face_rows(faces, index, round(time_s, 4), raw=raw)
+                if writer:  # drawn on the encoding thread, while this one goes on to the next frame
+                    previous = frame
+                    writer.write(frame, time_s, prepare=_drawer(annotate, faces, layout))
         if reader.decoded == 0:
             raise EmolibError(f"{path}: no frame could be decoded")
     except BaseException:
@@ -227,6 +264,7 @@ def analyze_video(
         reader.close()
     if writer:
         writer.close()
+    elapsed = time.perf_counter() - start  # until the output is finished
     table = frames_table(rows, raw=raw)
     table.attrs.update(
         source=str(path), fps=reader.fps, width=reader.width, height=reader.height, frames=reader.frames,
@@ -235,6 +273,35 @@ def analyze_video(
         processing_fps=reader.frames / elapsed if elapsed > 0 else math.inf,
     )
     return table
+
+
+def _drawer(annotate: Callable[..., np.ndarray], faces: list[TrackedFace],
+            layout: PanelLayout) -> Callable[[np.ndarray], np.ndarray]:
+    """``frame -> annotate(frame, faces)``, drawing in place, for the writer's one thread (frames in order, so
+    the layout's memory of each face follows the video)."""
+    return lambda frame: annotate(frame, faces, copy=False, layout=layout)
+
+
+class _NoBar:
+    n = 0
+
+    def update(self, steps: int) -> None:
+        self.n += steps
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def _progress_bar(progress: bool, total: int, name: str) -> Any:
+    """A tqdm bar (console or notebook) when ``progress``; else a counter (tqdm is not even imported)."""
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total or None, unit="frame", desc=name, dynamic_ncols=True)
 
 
 def _black(width: int, height: int) -> np.ndarray:
@@ -249,6 +316,8 @@ def summarize(frames: pd.DataFrame, *, frame_s: float | None = None) -> pd.DataF
     emotion. ``frame_s``: seconds per analysed frame (default: ``frames.attrs["frame_s"]``, else the
     typical step of ``time_s``).
     """
+    import pandas as pd
+
     columns = ["face_id", "frames", "seconds", "start_s", "end_s", "dominant", *CLASSES]
     if frames.empty:
         return pd.DataFrame(columns=columns)

@@ -115,7 +115,9 @@ def test_iter_video_files_and_captures(face_clip: Path, analyzer: Analyzer) -> N
 
 
 def test_video_tracker_is_thread_safe(face_clip: Path, analyzer: Analyzer) -> None:
-    frames = [frame for _, frame in zip(range(20), _frames(face_clip), strict=False)]
+    # One still frame: threads call in any order, and a moving face seen out of order (on a loaded machine,
+    # wall-clock gaps too) can fairly start a second track; what is tested here is that calls do not collide.
+    frames = [next(_frames(face_clip))] * 20
     tracker = VideoTracker(analyzer, fps=30, detect_every=2)
     ids: list[int] = []
     errors: list[BaseException] = []

@@ -59,10 +59,24 @@ def add_tracking_options(parser: argparse.ArgumentParser, defaults: TrackingOpti
                                    "help": f"{field.metadata['help']} (default: {default})"}
         if "choices" in field.metadata:
             options["choices"] = field.metadata["choices"]
+        elif "parse" in field.metadata:  # e.g. --detect-size auto|full|PX
+            options["type"], options["metavar"] = _argument_type(field.metadata["parse"]), field.metadata["metavar"]
         else:  # the other fields are counts (int) or amounts (float)
             options["type"] = positive_int if hints[field.name] in (int, int | None) else float
             options["metavar"] = field.name.upper()
         group.add_argument(f"--{field.name.replace('_', '-')}", **options)
+
+
+def _argument_type(parse: typing.Callable[[str], Any]) -> typing.Callable[[str], Any]:
+    """``parse`` with its ValueError as argparse's usage error (one line)."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    return convert
 
 
 def tracking_options(args: argparse.Namespace) -> TrackingOptions:

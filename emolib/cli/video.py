@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,11 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("input", type=Path, metavar="IN", help="video file, or folder of videos (searched recursively)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="annotated video (.mp4, .avi, .mov, .mkv); with a folder IN: output folder "
+                        help="annotated video: .mp4 (H.264, plays in browsers), .webm (VP9), .mov, .mkv, "
+                             ".avi (MJPEG), with the source's sound; with a folder IN: output folder "
                              "(default: emolib_output)")
     parser.add_argument("--csv", type=Path, default=None, help="per-frame table: one row per face per frame")
     parser.add_argument("--plot", type=Path, default=None, help="timeline plot of every face's probabilities (.png)")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--no-audio", action="store_true", help="leave the source's sound out of the annotated video")
     parser.add_argument("--every", type=positive_int, default=1,
                         help="analyse every n-th frame (default: %(default)s)")
     add_tracking_options(parser)
@@ -82,6 +85,16 @@ def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path
 
 
 def run(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_line  # e.g. the OpenCV fallback without PyAV: one line, not two
+        return _run(args)
+
+
+def _warning_line(message: Warning | str, *_: object, **__: object) -> None:
+    print(f"emolib video: warning: {message}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
     from emolib.video import VideoReader, analyze_video, summarize
 
     jobs = plan_outputs(args)
@@ -93,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             analyzer = analyzer or make_analyzer(args)
             frames = analyze_video(
                 video, analyzer, out=out, every=args.every, progress=not args.no_progress, overwrite=args.overwrite,
-                options=tracking_options(args),
+                audio=not args.no_audio, options=tracking_options(args),
             )
             if csv is not None:
                 write_csv(frames, csv)

@@ -1,8 +1,10 @@
-"""Analyse a video interactively: pick it, watch the progress, then scrub a timeline linked to the frames."""
+"""Analyse a video interactively: pick it, watch the progress, then play the annotated video (with its sound)
+and scrub a timeline linked to the frames."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,10 @@ from emolib.errors import EmolibError
 from emolib.media import VideoReader, find_media
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
-from emolib.results import FaceResult, face_rows, faces_from_frame, frames_table
+from emolib.results import FaceResult, faces_from_frame, frames_table
 from emolib.timeline import plot_timeline
 from emolib.training.plots import figure_png
-from emolib.video import iter_video, summarize
+from emolib.video import analyze_video, summarize
 from emolib.widgets._common import DETECTOR_CHOICES, encode
 
 
@@ -29,18 +31,21 @@ def find_videos(folder: str | os.PathLike = ".", *, limit: int = 200) -> list[st
 
 
 class VideoWidget(widgets.VBox):
-    """Pick a video, analyse it with a progress bar, then explore: a timeline of each face's emotions and a
-    frame slider showing the annotated frame at that time (the timeline marks it).
+    """Pick a video, analyse it with a progress bar, then explore: the annotated video in a ``<video>``
+    player (H.264 with the source's sound), a timeline of each face's emotions and a frame slider showing
+    the annotated frame at that time (the timeline marks it).
 
     >>> widget = VideoWidget("talk.mp4")    # display it, press Analyze; widget.results is the per-frame table
 
     ``folder``: where the path box looks for videos to offer. ``every``: analyse every n-th frame.
-    ``tracking``: a :class:`~emolib.options.TrackingOptions` (default: the defaults).
+    ``tracking``: a :class:`~emolib.options.TrackingOptions` (default: the defaults). ``out``: where the
+    annotated video goes (``.mp4`` or ``.webm``; replaced at each analysis); default: a temporary folder
+    removed by :meth:`close`. :attr:`annotated` is its path once analysed.
     """
 
     def __init__(self, source: str | os.PathLike | None = None, *, analyzer: Analyzer | None = None,
                  detector: str = "yunet", folder: str | os.PathLike = ".", every: int = 1,
-                 tracking: TrackingOptions | None = None) -> None:
+                 tracking: TrackingOptions | None = None, out: str | os.PathLike | None = None) -> None:
         self.tracking = tracking or TrackingOptions()
         self.analyzer = analyzer
         self._analyzer_for = detector if analyzer is not None else None
@@ -50,6 +55,9 @@ class VideoWidget(widgets.VBox):
         self._capture: cv2.VideoCapture | None = None
         self._figure: Any = None
         self._cursors: list[Any] = []
+        self._out = Path(out) if out is not None else None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self.annotated: Path | None = None
         self.path = widgets.Combobox(value=str(source or ""), options=find_videos(folder), ensure_option=False,
                                      placeholder="path/to/video.mp4", description="video",
                                      layout={"width": "420px"})
@@ -65,10 +73,13 @@ class VideoWidget(widgets.VBox):
                                         layout={"width": "600px"}, disabled=True)
         self.time_label = widgets.Label()
         self.frame_view = widgets.Image(format="jpeg", layout={"max_width": "100%"})
+        self.player = widgets.Video(format="mp4", controls=True, autoplay=False, loop=False,
+                                    layout={"max_width": "100%", "display": "none"})
         self.summary = widgets.HTML()
         super().__init__([
             widgets.HBox([self.path, self.detector, self.every, self.run_button]),
             widgets.HBox([self.progress, self.status]),
+            self.player,
             self.timeline,
             widgets.HBox([self.slider, self.time_label]),
             self.frame_view, self.summary,
@@ -93,15 +104,18 @@ class VideoWidget(widgets.VBox):
             with VideoReader(path) as reader:
                 self.fps, total = reader.fps, reader.expected_frames
             self.progress.max, self.progress.value = max(total, 1), 0
-            rows: list[tuple] = []
-            start = last = time.perf_counter()
-            for index, time_s, _frame, faces in iter_video(path, self.analyzer, every=self.every.value,
-                                                               options=self.tracking):
-                rows.extend(face_rows(faces, index, round(time_s, 4)))
+            start, last = time.perf_counter(), 0.0
+
+            def report(done: int, expected: int) -> None:
+                nonlocal last
                 now = time.perf_counter()
                 if now - last > 0.1:
-                    self.progress.value, last = index + 1, now
-                    self.status.value = f"frame {index + 1} / {total or '?'}"
+                    self.progress.value, last = done, now
+                    self.status.value = f"frame {done} / {expected or '?'}"
+
+            annotated = self._annotated_path(path)
+            table = analyze_video(path, self.analyzer, out=annotated, every=self.every.value, progress=False,
+                                  overwrite=True, raw=False, on_progress=report, options=self.tracking)
             self.progress.value = self.progress.max
         except EmolibError as error:
             self.status.value = f'<span style="color:#c9302c">⚠ {error}</span>'
@@ -110,8 +124,9 @@ class VideoWidget(widgets.VBox):
             self.run_button.disabled = False
         elapsed = time.perf_counter() - start
         self.source, self.path.value = path, str(path)
-        self._table = frames_table(rows)
+        self._table = table
         self._table.attrs.update(frame_s=self.every.value / self.fps, fps=self.fps, source=str(path))
+        self._show_video(annotated)
         self.status.value = f"{len(self._table)} face rows, {elapsed:.1f} s"
         self._open_capture()
         self._draw_timeline()
@@ -121,6 +136,20 @@ class VideoWidget(widgets.VBox):
         self.summary.value = summarize(self._table).to_html(index=False, float_format="{:.2f}".format, border=0)
         self.show_frame(self.slider.value if self.slider.value <= last_frame else 0)
         return self._table
+
+    def _annotated_path(self, source: Path) -> Path:
+        if self._out is not None:
+            return self._out
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="emolib-video-")
+        return Path(self._scratch.name) / f"{source.stem}_annotated.mp4"
+
+    def _show_video(self, annotated: Path) -> None:
+        """Put the annotated file in the ``<video>`` player (its bytes travel to the browser once)."""
+        self.annotated = annotated
+        self.player.format = annotated.suffix.lstrip(".").lower()
+        self.player.value = annotated.read_bytes()
+        self.player.layout.display = None
 
     def faces_at(self, frame: int) -> list[FaceResult]:
         """The faces of the analysed frame nearest at or before ``frame``, as FaceResults."""
@@ -161,4 +190,7 @@ class VideoWidget(widgets.VBox):
         """Release the video and close the widget."""
         if self._capture is not None:
             self._capture.release()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
         super().close()
