@@ -12,9 +12,10 @@ Layout of ``out``::
 
 ``HASH`` comes from the input's absolute path, so each input keeps one file. The file's Parquet metadata
 stamps the input's size, mtime and the analysis options: a rerun skips inputs whose stamp still matches.
-Every file is written to a hidden temporary name and renamed into place, so a killed run never leaves a
-half-written file that looks complete. Workers read the inputs and write ``out`` themselves: on a real
-cluster both must be on a filesystem every worker sees under the same path.
+Every file is written by :func:`emolib.media.atomic.atomic_write` (a hidden temporary name, fsync, renamed
+into place), so a killed run or a full disk never leaves a half-written file that looks complete. Workers
+read the inputs and write ``out`` themselves: on a real cluster both must be on a filesystem every worker
+sees under the same path.
 
 Each video stays one task: the tracker's face ids, smoothing and detection cadence run through the video
 in order, so splitting it would change the results; parallelism comes from running many files at once.
@@ -31,7 +32,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import collect_inputs, read_image
+from emolib.media.atomic import atomic_write, remove_temporaries
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 
@@ -286,29 +288,10 @@ def write_parquet(frames: pd.DataFrame, path: str | os.PathLike, metadata: dict[
     return atomic_write(path, lambda handle: pq.write_table(table, handle))
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Any], Any]) -> Path:
-    """Call ``write(binary file)`` on a hidden temporary file next to ``path``, sync it, then rename it over
-    ``path``: readers see the old file or the complete new one, never a part (a failure removes the temp)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def _remove_temp_files(out: Path) -> None:
     """Temporary files a killed run left behind (one run per ``out`` at a time)."""
     for folder in (out, out / FRAMES_DIR):
-        for temp in folder.glob(".*.tmp"):
-            temp.unlink(missing_ok=True)
+        remove_temporaries(folder)
 
 
 # --------------------------------------------------------------------------- the batch
