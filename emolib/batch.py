@@ -46,12 +46,13 @@ from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import collect_inputs, read_image
 from emolib.media.atomic import atomic_write, remove_temporaries
+from emolib.media.images import DEFAULT_MAX_PIXELS
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
 #: Sub-folder of ``out`` with one Parquet file per input (``dask.dataframe.read_parquet`` this folder).
 FRAMES_DIR = "frames"
@@ -131,11 +132,15 @@ def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
 
 
 def _digest(kind: str, analyzer_options: dict[str, Any], video_options: dict[str, Any]) -> str:
-    """Hash of what decides an input's result: images depend on the analyzer and ``raw`` only."""
+    """Hash of what decides an input's result: images depend on the analyzer, ``raw`` and a pixel budget other
+    than the default only (so outputs made before the budget existed still count)."""
     if kind == "video":
-        video = {k: v for k, v in video_options.items() if k != "tracking"} | video_options["tracking"].as_dict()
+        video = ({k: v for k, v in video_options.items() if k not in ("tracking", "max_pixels")}
+                 | video_options["tracking"].as_dict())
     else:
         video = {"raw": video_options.get("raw", True)}
+        if video_options.get("max_pixels", DEFAULT_MAX_PIXELS) != DEFAULT_MAX_PIXELS:
+            video["max_pixels"] = video_options["max_pixels"]
     text = json.dumps({"kind": kind, "analyzer": analyzer_options, "video": video}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
@@ -192,7 +197,7 @@ def analyze_one(job: Job, analyzer_options: dict[str, Any], video_options: dict[
                                    raw=video_options["raw"], options=video_options["tracking"])
             info = _jsonable(dict(frames.attrs))
         else:
-            image = read_image(job.source)
+            image = read_image(job.source, max_pixels=video_options.get("max_pixels", DEFAULT_MAX_PIXELS))
             frames = analyzer.analyze_table(image, raw=video_options.get("raw", True))
             info = {"source": job.source, "width": image.shape[1], "height": image.shape[0]}
     except EmolibError as err:
@@ -304,14 +309,18 @@ def analyze_many(
     *,
     workers: int | None = None,
     progress: bool = True,
+    dashboard: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
     **analyze_options: Any,
 ) -> pd.DataFrame:
     """Analyse videos and images (files, folders, globs) on a Dask cluster into ``out``; returns the summary.
 
     ``client``: a ``distributed.Client``, a scheduler address ("tcp://host:8786"), or None: the current
-    default client if there is one, else a new ``LocalCluster`` with ``workers`` single-threaded worker
-    processes (default: one per core), closed at the end. ``progress``: a tqdm bar (tqdm.auto: a widget in
-    notebooks) and the dashboard link on stderr. ``analyze_options``: detector, classifier, margin, min_face
+    default client if there is one, else a new secured ``LocalCluster`` (see :func:`local_cluster`) with
+    ``workers`` single-threaded worker processes (default: one per core), closed at the end; ``dashboard``:
+    give that cluster its dashboard. ``progress``: a tqdm bar (tqdm.auto: a widget in notebooks) and the
+    dashboard link, if there is one, on stderr. ``max_pixels``: each image's pixel budget (see
+    :func:`emolib.media.images.decode_image`). ``analyze_options``: detector, classifier, margin, min_face
     every, raw, and tracking (a :class:`~emolib.options.TrackingOptions`, or its fields: detect_every, ...).
 
     Inputs whose output is complete (same file size, mtime and options) are skipped; inputs that fail are
@@ -321,6 +330,9 @@ def analyze_many(
     _require_batch_packages()
     sources = collect_inputs(inputs)
     analyzer_options, video_options = split_options(analyze_options)
+    if max_pixels is not None and (not isinstance(max_pixels, int) or max_pixels < 1):
+        raise EmolibError(f"max_pixels must be None or a whole number of pixels, 1 or more, got {max_pixels!r}")
+    video_options["max_pixels"] = max_pixels
     if workers is not None and workers < 1:
         raise EmolibError(f"workers must be 1 or more, got {workers}")
     out = Path(out).resolve()
@@ -333,7 +345,7 @@ def analyze_many(
         print(f"emolib batch: {len(records)} of {len(sources)} input(s) already complete in {out}, skipped",
               file=sys.stderr)
     if jobs:
-        with _connect(client, workers) as active:
+        with _connect(client, workers, dashboard=dashboard) as active:
             records |= run_jobs(active, jobs, analyzer_options, video_options, progress=progress)
     summary = summary_table([records[str(path)] for path, _ in sources])
     write_summary(summary, out)
@@ -350,9 +362,9 @@ def _require_batch_packages() -> None:
 
 
 @contextmanager
-def _connect(client: Client | str | None, workers: int | None) -> Iterator[Client]:
+def _connect(client: Client | str | None, workers: int | None, *, dashboard: bool = False) -> Iterator[Client]:
     """The client to use; clients and clusters made here are closed on exit."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if isinstance(client, Client):
         yield client
@@ -375,10 +387,31 @@ def _connect(client: Client | str | None, workers: int | None) -> Iterator[Clien
             return
         except ValueError:  # no client running
             pass
-    dashboard = "127.0.0.1:8787" if _has_bokeh() else "127.0.0.1:0"
-    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=dashboard) as cluster, Client(cluster) as local:
+    with local_cluster(workers or os.cpu_count() or 1, dashboard=dashboard) as cluster, Client(cluster) as local:
         yield local
+
+
+def local_cluster(workers: int, *, dashboard: bool = False) -> LocalCluster:
+    """The batch's own ``LocalCluster``: ``workers`` single-threaded worker processes on loopback, secured.
+
+    Every connection (client, scheduler, workers) is TLS with mutual authentication against credentials
+    made for this cluster alone (``distributed.security.Security.temporary()``, kept in memory): another
+    user of the machine who finds the port can neither connect nor run code in a worker. ``dashboard``:
+    also serve the (unauthenticated, read-only) dashboard on 127.0.0.1:8787 (the next free port if taken);
+    off by default.
+    """
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    try:
+        security = Security.temporary()
+    except ImportError:
+        raise EmolibError("batch analysis needs cryptography for its secured local cluster: "
+                          "pip install 'emolib[batch]'") from None
+    options: dict[str, Any] = {"dashboard_address": "127.0.0.1:8787"} if dashboard and _has_bokeh() else {
+        "scheduler_kwargs": {"dashboard": False}}
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        protocol="tls://", security=security, **options)
 
 
 def _has_bokeh() -> bool:
@@ -393,7 +426,10 @@ def dashboard_link(client: Client) -> str | None:
 
     try:  # by value (a lambda), so the scheduler needs no emolib
         has_bokeh = client.run_on_scheduler(lambda: importlib.util.find_spec("bokeh") is not None)
+        services = client.scheduler_info().get("services", {})
     except Exception:  # no link then
+        return None
+    if "dashboard" not in services:  # turned off (the batch's own cluster, unless asked)
         return None
     return client.dashboard_link if has_bokeh else None
 

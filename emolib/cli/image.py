@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,6 +127,7 @@ def analyze_one(args: argparse.Namespace, analyzer: Analyzer, source: Path, stem
     Raises :class:`EmolibError` when it cannot be read or an output cannot be written: then nothing of
     this image is left in ``--out``.
     """
+    from emolib.cli.quiet import native_stderr_silenced
     from emolib.draw import annotate
     from emolib.media import read_image
     from emolib.media.atomic import check_writable, write_image, write_text
@@ -137,7 +139,8 @@ def analyze_one(args: argparse.Namespace, analyzer: Analyzer, source: Path, stem
         if path.resolve() in inputs:
             raise EmolibError(f"{path} is one of the input images; choose another --out")
         check_writable(path, args.overwrite)
-    image = read_image(source, max_pixels=args.max_pixels)
+    with nullcontext() if args.debug else native_stderr_silenced():  # libjpeg's and libpng's own warnings
+        image = read_image(source, max_pixels=args.max_pixels)
     results = analyzer.analyze(image)
     report = {
         "source": str(source), "width": image.shape[1], "height": image.shape[0],
