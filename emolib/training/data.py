@@ -11,6 +11,8 @@ import dataclasses
 import gzip
 import hashlib
 import os
+import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +106,25 @@ def _cache_file(path: Path) -> Path:
     return root / f"fer-{key}.npz"
 
 
+def pixel_values(pixels: pd.Series, path: str | os.PathLike) -> np.ndarray:
+    """The uint8 values of the ``pixels`` column (space-separated integers 0-255, 2304 per row checked before),
+    or :class:`EmolibError` naming the first row that is not (``1.5``, ``ab``, ``-3``, ``300``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # numpy's way of saying it stopped at bad text
+        try:
+            values = np.fromstring(" ".join(pixels.tolist()), dtype=np.int64, sep=" ")  # C parser, ~10x faster
+        except (DeprecationWarning, ValueError):
+            values = None
+    if values is not None and values.size == len(pixels) * PIXELS_PER_FACE and (
+            values.size == 0 or 0 <= values.min() <= values.max() <= 255):
+        return values.astype(np.uint8)
+    bad = ~pixels.str.fullmatch(r"(?:25[0-5]|2[0-4]\d|1?\d?\d)(?: (?:25[0-5]|2[0-4]\d|1?\d?\d))*")
+    row = int(np.flatnonzero(bad.to_numpy())[0]) if bad.any() else 0
+    sample = next((v for v in str(pixels.iloc[row]).split(" ") if not v.isdigit() or int(v) > 255), "")
+    raise EmolibError(f"{path}: row {row + 1}: pixel values must be integers 0-255 separated by single spaces"
+                      + (f", found {sample[:20]!r}" if sample else ""))
+
+
 def load_fer_csv(path: str | os.PathLike, *, cache: bool = True) -> FerData:
     """Read the Kaggle FER2013 CSV (columns ``emotion``, ``pixels`` and optionally ``Usage``).
 
@@ -119,7 +140,8 @@ def load_fer_csv(path: str | os.PathLike, *, cache: bool = True) -> FerData:
             return FerData(stored["images"], stored["labels"], stored["usage"])
     try:
         frame = pd.read_csv(path, dtype={"pixels": str}, compression="infer")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, gzip.BadGzipFile, EOFError) as err:
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, gzip.BadGzipFile, EOFError,
+            zlib.error, OSError) as err:
         raise EmolibError(f"{path}: not a readable FER2013 CSV ({type(err).__name__}: {err})") from None
     missing = {"emotion", "pixels"} - set(frame.columns)
     if missing:
@@ -132,7 +154,7 @@ def load_fer_csv(path: str | os.PathLike, *, cache: bool = True) -> FerData:
     bad = emotion.isna() | ~emotion.isin(range(len(CLASSES)))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise EmolibError(f"{path}: row {row + 1}: emotion {frame['emotion'].iloc[row]!r} is not an integer 0-6")
+        raise EmolibError(f"{path}: row {row + 1}: emotion {str(frame['emotion'].iloc[row])!r} is not an integer 0-6")
     pixels = frame["pixels"].fillna("").str.strip()
     counts = pixels.str.count(" ") + 1
     wrong = counts.to_numpy() != PIXELS_PER_FACE
@@ -141,10 +163,7 @@ def load_fer_csv(path: str | os.PathLike, *, cache: bool = True) -> FerData:
         raise EmolibError(
             f"{path}: row {row + 1}: {counts.iloc[row]} pixel values, expected {PIXELS_PER_FACE} (48x48)"
         )
-    values = np.fromstring(" ".join(pixels.tolist()), dtype=np.int64, sep=" ")  # C parser, ~10x faster
-    if values.size != len(frame) * PIXELS_PER_FACE or values.min() < 0 or values.max() > 255:
-        raise EmolibError(f"{path}: pixel values must be integers 0-255 separated by single spaces")
-    images = values.astype(np.uint8).reshape(-1, FACE_SIZE, FACE_SIZE)
+    images = pixel_values(pixels, path).reshape(-1, FACE_SIZE, FACE_SIZE)
     usage = frame["Usage"].astype(str).to_numpy() if "Usage" in frame.columns else np.full(len(frame), "Training")
     unknown = set(usage) - set(SPLITS)
     if unknown:
