@@ -60,21 +60,35 @@ def collect_images(paths: list[Path]) -> list[tuple[Path, Path]]:
 
 
 def _unique_stems(pairs: list[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
-    """``pairs`` with every colliding stem made unique (see :func:`collect_images`); case-insensitively,
-    as macOS and Windows filesystems compare names."""
+    """``pairs`` with every colliding stem made unique (see :func:`collect_images`); compared
+    case-insensitively, as macOS and Windows filesystems compare names."""
     def key(stem: Path) -> str:
         return str(stem).casefold()
 
-    counts = Counter(key(stem) for _, stem in pairs)
-    pairs = [(file, stem.with_name(f"{stem.name}_{file.suffix.lstrip('.').lower()}") if counts[key(stem)] > 1
-              else stem) for file, stem in pairs]
-    counts = Counter(key(stem) for _, stem in pairs)
-    clashing = [file.resolve() for file, stem in pairs if counts[key(stem)] > 1]
-    if not clashing:
-        return pairs
-    root = Path(os.path.commonpath(clashing))
-    return [(file, file.resolve().parent.relative_to(root) / stem.name if counts[key(stem)] > 1 else stem)
-            for file, stem in pairs]
+    groups: dict[str, list[int]] = {}
+    for index, (_, stem) in enumerate(pairs):
+        groups.setdefault(key(stem), []).append(index)
+    stems = [stem for _, stem in pairs]
+    for members in (group for group in groups.values() if len(group) > 1):
+        files = [pairs[i][0] for i in members]
+        suffixes = [file.suffix.lstrip(".").lower() for file in files]
+        folders = [file.resolve().parent for file in files]
+        if len(set(suffixes)) == len(members):  # p.jpg + p.png: keep the suffix
+            for i, suffix in zip(members, suffixes, strict=True):
+                stems[i] = stems[i].with_name(f"{stems[i].name}_{suffix}")
+            continue
+        root = Path(os.path.commonpath(folders))
+        per_folder = Counter(folders)
+        for i, folder, suffix in zip(members, folders, suffixes, strict=True):  # a/x.jpg + b/x.jpg: the folders
+            name = f"{stems[i].name}_{suffix}" if per_folder[folder] > 1 else stems[i].name
+            stems[i] = stems[i].parent / folder.relative_to(root) / name
+    if len({key(stem) for stem in stems}) < len(stems):  # still the same (a folder named like a stem): number them
+        seen: Counter[str] = Counter()
+        for i, stem in enumerate(stems):
+            seen[key(stem)] += 1
+            if seen[key(stem)] > 1:
+                stems[i] = stem.with_name(f"{stem.name}_{seen[key(stem)]}")
+    return [(file, stem) for (file, _), stem in zip(pairs, stems, strict=True)]
 
 
 def run(args: argparse.Namespace) -> int:

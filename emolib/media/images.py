@@ -52,8 +52,8 @@ def check_pixel_budget(width: int, height: int, max_pixels: int | None = DEFAULT
 
 
 def read_header(data: bytes) -> ImageHeader | None:
-    """The format and size an encoded image declares (Pillow reads the header only); None if Pillow does
-    not know the format (OpenCV may still)."""
+    """The format and size an encoded image declares (Pillow reads the header only, never the pixels);
+    None if Pillow does not know the format (OpenCV may still)."""
     from PIL import Image, UnidentifiedImageError
 
     with warnings.catch_warnings():
@@ -61,10 +61,27 @@ def read_header(data: bytes) -> ImageHeader | None:
         try:
             with Image.open(io.BytesIO(data)) as image:
                 return ImageHeader(str(image.format), *image.size)
-        except Image.DecompressionBombError:  # more than 2 * Image.MAX_IMAGE_PIXELS: too many to say exactly
-            return ImageHeader("unknown", None, None)
+        except Image.DecompressionBombError:  # over 2 * Image.MAX_IMAGE_PIXELS: ask the format's reader itself
+            return _header_past_bomb_check(data)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
             return None
+
+
+def _header_past_bomb_check(data: bytes) -> ImageHeader:
+    """The header of an image Pillow's ``open`` refused as a decompression bomb: its registered readers
+    (``Image.OPEN``, what ``open`` calls before that check) parse the header without the check."""
+    from PIL import Image
+
+    for format_id in Image.ID:
+        factory, accept = Image.OPEN[format_id]
+        if accept is not None and not accept(data[:16]):
+            continue
+        try:
+            with factory(io.BytesIO(data), "") as image:
+                return ImageHeader(str(image.format), *image.size)
+        except Exception:  # noqa: BLE001, S112 - not this format: try the next reader
+            continue
+    return ImageHeader("unknown", None, None)
 
 
 def read_image(path: str | os.PathLike, *, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
