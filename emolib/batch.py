@@ -310,6 +310,7 @@ def analyze_many(
     workers: int | None = None,
     progress: bool = True,
     dashboard: bool = False,
+    quiet_workers: bool = False,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     **analyze_options: Any,
 ) -> pd.DataFrame:
@@ -318,7 +319,8 @@ def analyze_many(
     ``client``: a ``distributed.Client``, a scheduler address ("tcp://host:8786"), or None: the current
     default client if there is one, else a new secured ``LocalCluster`` (see :func:`local_cluster`) with
     ``workers`` single-threaded worker processes (default: one per core), closed at the end; ``dashboard``:
-    give that cluster its dashboard. ``progress``: a tqdm bar (tqdm.auto: a widget in notebooks) and the
+    give that cluster its dashboard; ``quiet_workers``: its workers' stderr to the null device (see
+    :func:`quiet_worker_plugin`; the CLI's default). ``progress``: a tqdm bar (tqdm.auto: a widget in notebooks) and the
     dashboard link, if there is one, on stderr. ``max_pixels``: each image's pixel budget (see
     :func:`emolib.media.images.decode_image`). ``analyze_options``: detector, classifier, margin, min_face
     every, raw, and tracking (a :class:`~emolib.options.TrackingOptions`, or its fields: detect_every, ...).
@@ -345,8 +347,9 @@ def analyze_many(
         print(f"emolib batch: {len(records)} of {len(sources)} input(s) already complete in {out}, skipped",
               file=sys.stderr)
     if jobs:
-        with _connect(client, workers, dashboard=dashboard) as active:
-            records |= run_jobs(active, jobs, analyzer_options, video_options, progress=progress)
+        with _connect(client, workers, dashboard=dashboard, quiet_workers=quiet_workers) as (active, linkable):
+            records |= run_jobs(active, jobs, analyzer_options, video_options, progress=progress,
+                                dashboard=linkable)
     summary = summary_table([records[str(path)] for path, _ in sources])
     write_summary(summary, out)
     return summary
@@ -362,12 +365,14 @@ def _require_batch_packages() -> None:
 
 
 @contextmanager
-def _connect(client: Client | str | None, workers: int | None, *, dashboard: bool = False) -> Iterator[Client]:
-    """The client to use; clients and clusters made here are closed on exit."""
+def _connect(client: Client | str | None, workers: int | None, *, dashboard: bool = False,
+             quiet_workers: bool = False) -> Iterator[tuple[Client, bool]]:
+    """(the client to use, whether its dashboard may be linked); clients and clusters made here are closed
+    on exit."""
     from distributed import Client
 
     if isinstance(client, Client):
-        yield client
+        yield client, True
         return
     if isinstance(client, str):
         if workers is not None:
@@ -377,18 +382,20 @@ def _connect(client: Client | str | None, workers: int | None, *, dashboard: boo
         except (OSError, TimeoutError, ValueError) as err:
             raise EmolibError(f"cannot reach the Dask scheduler at {client}: {one_line(str(err), 160)}") from None
         with remote:
-            yield remote
+            yield remote, True
         return
     if client is not None:
         raise EmolibError(f"client must be a distributed.Client, a scheduler address or None, not {client!r}")
     if workers is None:
         try:
-            yield Client.current()
+            yield Client.current(), True
             return
         except ValueError:  # no client running
             pass
     with local_cluster(workers or os.cpu_count() or 1, dashboard=dashboard) as cluster, Client(cluster) as local:
-        yield local
+        if quiet_workers:
+            local.register_plugin(quiet_worker_plugin(), name="emolib-quiet")
+        yield local, dashboard
 
 
 def local_cluster(workers: int, *, dashboard: bool = False) -> LocalCluster:
@@ -396,10 +403,12 @@ def local_cluster(workers: int, *, dashboard: bool = False) -> LocalCluster:
 
     Every connection (client, scheduler, workers) is TLS with mutual authentication against credentials
     made for this cluster alone (``distributed.security.Security.temporary()``, kept in memory): another
-    user of the machine who finds the port can neither connect nor run code in a worker. ``dashboard``:
-    also serve the (unauthenticated, read-only) dashboard on 127.0.0.1:8787 (the next free port if taken);
-    off by default.
+    user of the machine who finds the port can neither connect nor run code in a worker. The HTTP servers
+    (scheduler and workers, loopback only) serve no pages, so they show nobody the file names either.
+    ``dashboard``: serve the scheduler's dashboard on 127.0.0.1:8787 (the next free port if taken; it has
+    no login: anyone on the machine may watch it); off by default.
     """
+    import dask
     from distributed import LocalCluster
     from distributed.security import Security
 
@@ -408,10 +417,34 @@ def local_cluster(workers: int, *, dashboard: bool = False) -> LocalCluster:
     except ImportError:
         raise EmolibError("batch analysis needs cryptography for its secured local cluster: "
                           "pip install 'emolib[batch]'") from None
-    options: dict[str, Any] = {"dashboard_address": "127.0.0.1:8787"} if dashboard and _has_bokeh() else {
-        "scheduler_kwargs": {"dashboard": False}}
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        protocol="tls://", security=security, **options)
+    show = dashboard and _has_bokeh()
+    routes: dict[str, Any] = {"distributed.worker.http.routes": []}
+    if not show:
+        routes["distributed.scheduler.http.routes"] = []
+    with dask.config.set(routes):  # the nannies keep this config for the workers they (re)start
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            protocol="tls://", security=security, worker_dashboard_address="127.0.0.1:0",
+                            dashboard_address="127.0.0.1:8787" if show else "127.0.0.1:0",
+                            scheduler_kwargs={"dashboard": show})
+
+
+def quiet_worker_plugin() -> Any:
+    """A worker plugin that points the worker process's stderr (file descriptor 2) at the null device.
+
+    Only for the batch's own local workers, started for this run (``quiet_workers``): their native
+    libraries' lines (LiteRT's delegate line, libjpeg's warnings, Dask's logs) would surround the CLI's
+    one-line errors, and every result or failure comes back through its task anyway.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class QuietWorker(WorkerPlugin):  # sent by value (cloudpickle): the workers need nothing installed for it
+        def setup(self, worker: Any) -> None:
+            sys.stderr.flush()
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+
+    return QuietWorker()
 
 
 def _has_bokeh() -> bool:
@@ -426,24 +459,22 @@ def dashboard_link(client: Client) -> str | None:
 
     try:  # by value (a lambda), so the scheduler needs no emolib
         has_bokeh = client.run_on_scheduler(lambda: importlib.util.find_spec("bokeh") is not None)
-        services = client.scheduler_info().get("services", {})
     except Exception:  # no link then
-        return None
-    if "dashboard" not in services:  # turned off (the batch's own cluster, unless asked)
         return None
     return client.dashboard_link if has_bokeh else None
 
 
 def run_jobs(
     client: Client, jobs: list[Job], analyzer_options: dict[str, Any], video_options: dict[str, Any], *,
-    progress: bool = True,
+    progress: bool = True, dashboard: bool = True,
 ) -> dict[str, dict[str, Any]]:
-    """Submit one task per job (largest files first), collect records as they complete, by source."""
+    """Submit one task per job (largest files first), collect records as they complete, by source.
+    ``dashboard``: print the dashboard link too (with ``progress``), if the scheduler serves one."""
     from distributed import as_completed
     from tqdm.auto import tqdm
 
     if progress:
-        link = dashboard_link(client)
+        link = dashboard_link(client) if dashboard else None
         if link:
             print(f"emolib batch: Dask dashboard at {link}", file=sys.stderr)
         if not client.scheduler_info().get("workers"):

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     summary = analyze_many(
         args.inputs, args.out, args.scheduler, workers=args.workers, progress=not args.no_progress,
-        dashboard=args.dashboard, max_pixels=args.max_pixels,
+        dashboard=args.dashboard, quiet_workers=not args.debug, max_pixels=args.max_pixels,
         detector=args.detector, classifier=args.model, margin=args.margin, every=args.every,
         tracking=tracking_options(args),
     )
