@@ -205,7 +205,10 @@ def analyze_one(job: Job, analyzer_options: dict[str, Any], video_options: dict[
     frames.insert(0, "source", job.source)
     record = summarize_input(frames, job.kind, info) | {"source": job.source}
     record["elapsed_s"] = round(time.perf_counter() - start, 3)
-    write_parquet(frames, job.output, {"stamp": job.stamp, "info": info, "summary": record})
+    try:
+        write_parquet(frames, job.output, {"stamp": job.stamp, "info": info, "summary": record})
+    except EmolibError as err:  # a full disk or a refused name: this input failed, retrying would not help
+        return failure_record(job, str(err))
     return record | {"status": "done", "output": job.output}
 
 

@@ -94,3 +94,22 @@ def test_the_cli_batch_is_quiet_and_one_line_per_problem(tmp_path: Path, astrona
     lines = done.stderr.strip().splitlines()
     assert lines and all(line.lstrip().startswith(("emolib batch:", "failures:")) for line in lines), done.stderr
     assert "2 input(s): 1 analysed, 0 skipped (already complete), 1 failed" in done.stdout
+
+
+def test_an_output_that_cannot_be_written_fails_that_input_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                astronaut_bgr: np.ndarray) -> None:
+    """In the task itself (run here, as a worker would): a full disk is a failed record, not an exception."""
+    from emolib.batch import Job, analyze_one, split_options
+    from emolib.media import atomic
+
+    image = tmp_path / "face.jpg"
+    cv2.imwrite(str(image), astronaut_bgr)
+    job = Job(str(image), "image", str(tmp_path / "frames" / "face.parquet"), {"format": 1})
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    record = analyze_one(job, *split_options({}))
+    assert record["status"] == "failed" and "No space left on device" in record["error"]
+    assert not any(p.is_file() for p in (tmp_path / "frames").rglob("*"))
