@@ -49,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolib.cli.quiet import native_quiet
     from emolib.loaders import load_classifier
     from emolib.training.evaluate import evaluate, plot_confusion
 
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     names = args.model or [None]
     if args.compare:
         names = [*names, *compared_models(names)]
-    models = [load_classifier(model) for model in names]
+    with native_quiet(args.debug):  # TensorFlow's start-up lines when a .keras model loads
+        models = [load_classifier(model) for model in names]
     outputs = []  # every output is checked before the first (slow) evaluation
     for model in models:
         stem = _stem(model)

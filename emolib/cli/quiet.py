@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 
 #: Environment set for the span of a command (unless the user set them): read by TensorFlow when it loads,
 #: by OpenCV's logger, and by Dask's logging set-up in worker processes started meanwhile.
@@ -119,3 +119,21 @@ def ffmpeg_quiet() -> Iterator[None]:
         yield
     finally:
         os.environ.pop(FFMPEG_LOGLEVEL, None)
+
+
+def native_quiet(debug: bool = False) -> AbstractContextManager[None]:
+    """:func:`native_stderr_silenced` unless ``debug``: for a short call whose native libraries write to
+    fd 2 directly (TensorFlow's and absl's start-up lines ignore TF_CPP_MIN_LOG_LEVEL)."""
+    return nullcontext() if debug else native_stderr_silenced()
+
+
+def import_keras_quietly(debug: bool = False) -> None:
+    """Import Keras (and its backend: TensorFlow's start-up lines) with fd 2 silenced, if it is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("keras") is None:
+        return
+    with native_quiet(debug):
+        import keras
+
+        keras.backend.backend()

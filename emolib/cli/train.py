@@ -46,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolib.cli.quiet import import_keras_quietly
+
+    import_keras_quietly(args.debug)  # TensorFlow's start-up lines would come before every message
     from emolib.training.train import TrainConfig, fit, trained_weights, training_targets
 
     output_folder(args.out)
