@@ -293,7 +293,7 @@ def write_parquet(frames: pd.DataFrame, path: str | os.PathLike, metadata: dict[
             schema = schema.set(index, pa.field(name, pa.string()))
     table = pa.Table.from_pandas(frames, schema=schema, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: json.dumps(metadata)})
-    return atomic_write(path, lambda handle: pq.write_table(table, handle))
+    return atomic_write(path, lambda handle: pq.write_table(table, handle), verify=pq.read_schema)
 
 
 def _remove_temp_files(out: Path) -> None:
