@@ -1,8 +1,8 @@
 """The one atomic writer for every file emolib writes: all of it at the final path, or nothing.
 
-Each write goes to a hidden temporary name in the same folder (``.NAME.emolib-tmp-XXXXXXXX.SUFFIX``: same
-filesystem, so the rename is atomic; the real suffix kept, so encoders that pick the format by suffix still
-work), is flushed and ``fsync``-ed, checked (the size on disk equals the bytes written, and an optional
+Each write goes to a hidden temporary name in the same folder (``.NAME.emolib-tmp-XXXXXXXX``: same
+filesystem, so the rename is atomic; :func:`atomic_path` adds the real suffix again, so encoders that pick
+the format by suffix still work), is flushed and ``fsync``-ed, checked (the size on disk equals the bytes written, and an optional
 ``verify`` reads it back), and only then renamed onto the final path. A failure anywhere (full disk, quota,
 a name the filesystem refuses, a killed encoder) removes the temporary file, leaves the final path as it was
 (absent, or the old file with ``overwrite``) and raises :class:`~emolib.errors.EmolibError` with one line:
@@ -39,10 +39,12 @@ if TYPE_CHECKING:
 TEMP_MARKER = ".emolib-tmp-"
 
 
-def temporary_name(path: str | os.PathLike) -> Path:
-    """A fresh hidden temporary path next to ``path`` that keeps its suffix (``.a.mp4.emolib-tmp-1f2e3d4c.mp4``)."""
+def temporary_name(path: str | os.PathLike, *, keep_suffix: bool = False) -> Path:
+    """A fresh hidden temporary path next to ``path``: ``.a.csv.emolib-tmp-1f2e3d4c``, or with ``keep_suffix``
+    (for encoders that choose the format by suffix) ``.a.mp4.emolib-tmp-1f2e3d4c.mp4``. Without the suffix a
+    glob such as ``*.parquet`` never takes a file still being written for a finished one."""
     path = Path(path)
-    return path.with_name(f".{path.name}{TEMP_MARKER}{uuid.uuid4().hex[:8]}{path.suffix}")
+    return path.with_name(f".{path.name}{TEMP_MARKER}{uuid.uuid4().hex[:8]}{path.suffix if keep_suffix else ''}")
 
 
 def remove_temporaries(folder: str | os.PathLike) -> int:
@@ -186,7 +188,7 @@ def atomic_path(
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise EmolibError(f"could not write {path}: {_reason(err)}") from None
-    temp = temporary_name(path)
+    temp = temporary_name(path, keep_suffix=True)
     try:
         yield temp
         with open(temp, "rb+") as handle:
