@@ -126,6 +126,39 @@ def test_jpeg_ends_are_found_in_every_layout(astronaut_bgr: np.ndarray, flags: l
             decode_image(jpeg[:cut], name="cut.jpg")
 
 
+def _pillow_bytes(image: object, fmt: str, **options: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["exif-rotated", "cmyk", "16-bit", "rgba", "palette", "grey", "webp", "tiff"])
+def test_valid_images_of_every_kind_are_read(astronaut_bgr: np.ndarray, kind: str) -> None:
+    from PIL import Image
+
+    rgb = Image.fromarray(cv2.cvtColor(astronaut_bgr, cv2.COLOR_BGR2RGB))
+    if kind == "exif-rotated":  # a phone held upright: pixels stored sideways, EXIF says turn them
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        data = _pillow_bytes(rgb.crop((0, 0, 512, 300)), "JPEG", exif=exif.tobytes())
+        assert decode_image(data).shape == (512, 300, 3)
+        assert decode_image(data, max_pixels=40_000).shape == (256, 150, 3), "reduced and still turned"
+        return
+    data = {
+        "cmyk": lambda: _pillow_bytes(rgb.convert("CMYK"), "JPEG"),
+        "16-bit": lambda: cv2.imencode(".png", astronaut_bgr.astype(np.uint16) * 257)[1].tobytes(),
+        "rgba": lambda: _pillow_bytes(rgb.convert("RGBA"), "PNG"),
+        "palette": lambda: _pillow_bytes(rgb.convert("P"), "PNG"),
+        "grey": lambda: _pillow_bytes(rgb.convert("L"), "PNG"),
+        "webp": lambda: _pillow_bytes(rgb, "WEBP"),
+        "tiff": lambda: _pillow_bytes(rgb, "TIFF"),
+    }[kind]()
+    image = decode_image(data, name=kind)
+    assert image.shape == astronaut_bgr.shape and image.dtype == np.uint8
+
+
 @pytest.mark.parametrize("shape", [(1, 500), (500, 1), (1, 1), (3, 900)])
 def test_thin_images_are_skipped_with_a_reason(shape: tuple[int, int]) -> None:
     png = cv2.imencode(".png", np.full((*shape, 3), 128, np.uint8))[1].tobytes()
