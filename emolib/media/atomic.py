@@ -2,11 +2,11 @@
 
 Each write goes to a hidden temporary name in the same folder (``.NAME.emolib-tmp-XXXXXXXX``: same
 filesystem, so the rename is atomic; :func:`atomic_path` adds the real suffix again, so encoders that pick
-the format by suffix still work), is flushed and ``fsync``-ed, checked (the size on disk equals the bytes written, and an optional
-``verify`` reads it back), and only then renamed onto the final path. A failure anywhere (full disk, quota,
-a name the filesystem refuses, a killed encoder) removes the temporary file, leaves the final path as it was
-(absent, or the old file with ``overwrite``) and raises :class:`~emolib.errors.EmolibError` with one line:
-``could not write PATH: No space left on device``.
+the format by suffix still work), is flushed and ``fsync``-ed, checked (the size on disk equals the bytes
+written, and an optional ``verify`` reads it back), and only then renamed onto the final path. A failure
+anywhere (full disk, quota, a name the filesystem refuses, a killed encoder) removes the temporary file,
+leaves the final path as it was (absent, or the old file with ``overwrite``) and raises
+:class:`~emolib.errors.EmolibError` with one line: ``could not write PATH: No space left on device``.
 
 >>> write_bytes("out/report.json", json.dumps(report).encode(), overwrite=False)
 >>> write_figure(figure, "out/timeline")             # writes out/timeline.png; see figure_path
