@@ -12,9 +12,10 @@ Layout of ``out``::
 
 ``HASH`` comes from the input's absolute path, so each input keeps one file. The file's Parquet metadata
 stamps the input's size, mtime and the analysis options: a rerun skips inputs whose stamp still matches.
-Every file is written to a hidden temporary name and renamed into place, so a killed run never leaves a
-half-written file that looks complete. Workers read the inputs and write ``out`` themselves: on a real
-cluster both must be on a filesystem every worker sees under the same path.
+Every file is written by :func:`emolib.media.atomic.atomic_write` (a hidden temporary name, fsync, renamed
+into place), so a killed run or a full disk never leaves a half-written file that looks complete. Workers
+read the inputs and write ``out`` themselves: on a real cluster both must be on a filesystem every worker
+sees under the same path.
 
 Each video stays one task: the tracker's face ids, smoothing and detection cadence run through the video
 in order, so splitting it would change the results; parallelism comes from running many files at once.
@@ -31,7 +32,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +45,14 @@ from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import collect_inputs, read_image
+from emolib.media.atomic import atomic_write, remove_temporaries
+from emolib.media.images import DEFAULT_MAX_PIXELS
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
 #: Sub-folder of ``out`` with one Parquet file per input (``dask.dataframe.read_parquet`` this folder).
 FRAMES_DIR = "frames"
@@ -129,11 +132,15 @@ def split_options(options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
 
 
 def _digest(kind: str, analyzer_options: dict[str, Any], video_options: dict[str, Any]) -> str:
-    """Hash of what decides an input's result: images depend on the analyzer and ``raw`` only."""
+    """Hash of what decides an input's result: images depend on the analyzer, ``raw`` and a pixel budget other
+    than the default only (so outputs made before the budget existed still count)."""
     if kind == "video":
-        video = {k: v for k, v in video_options.items() if k != "tracking"} | video_options["tracking"].as_dict()
+        video = ({k: v for k, v in video_options.items() if k not in ("tracking", "max_pixels")}
+                 | video_options["tracking"].as_dict())
     else:
         video = {"raw": video_options.get("raw", True)}
+        if video_options.get("max_pixels", DEFAULT_MAX_PIXELS) != DEFAULT_MAX_PIXELS:
+            video["max_pixels"] = video_options["max_pixels"]
     text = json.dumps({"kind": kind, "analyzer": analyzer_options, "video": video}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
@@ -190,7 +197,7 @@ def analyze_one(job: Job, analyzer_options: dict[str, Any], video_options: dict[
                                    raw=video_options["raw"], options=video_options["tracking"])
             info = _jsonable(dict(frames.attrs))
         else:
-            image = read_image(job.source)
+            image = read_image(job.source, max_pixels=video_options.get("max_pixels", DEFAULT_MAX_PIXELS))
             frames = analyzer.analyze_table(image, raw=video_options.get("raw", True))
             info = {"source": job.source, "width": image.shape[1], "height": image.shape[0]}
     except EmolibError as err:
@@ -198,7 +205,10 @@ def analyze_one(job: Job, analyzer_options: dict[str, Any], video_options: dict[
     frames.insert(0, "source", job.source)
     record = summarize_input(frames, job.kind, info) | {"source": job.source}
     record["elapsed_s"] = round(time.perf_counter() - start, 3)
-    write_parquet(frames, job.output, {"stamp": job.stamp, "info": info, "summary": record})
+    try:
+        write_parquet(frames, job.output, {"stamp": job.stamp, "info": info, "summary": record})
+    except EmolibError as err:  # a full disk or a refused name: this input failed, retrying would not help
+        return failure_record(job, str(err))
     return record | {"status": "done", "output": job.output}
 
 
@@ -283,32 +293,13 @@ def write_parquet(frames: pd.DataFrame, path: str | os.PathLike, metadata: dict[
             schema = schema.set(index, pa.field(name, pa.string()))
     table = pa.Table.from_pandas(frames, schema=schema, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: json.dumps(metadata)})
-    return atomic_write(path, lambda handle: pq.write_table(table, handle))
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[Any], Any]) -> Path:
-    """Call ``write(binary file)`` on a hidden temporary file next to ``path``, sync it, then rename it over
-    ``path``: readers see the old file or the complete new one, never a part (a failure removes the temp)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temp, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda handle: pq.write_table(table, handle), verify=pq.read_schema)
 
 
 def _remove_temp_files(out: Path) -> None:
     """Temporary files a killed run left behind (one run per ``out`` at a time)."""
     for folder in (out, out / FRAMES_DIR):
-        for temp in folder.glob(".*.tmp"):
-            temp.unlink(missing_ok=True)
+        remove_temporaries(folder)
 
 
 # --------------------------------------------------------------------------- the batch
@@ -321,14 +312,20 @@ def analyze_many(
     *,
     workers: int | None = None,
     progress: bool = True,
+    dashboard: bool = False,
+    quiet_workers: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
     **analyze_options: Any,
 ) -> pd.DataFrame:
     """Analyse videos and images (files, folders, globs) on a Dask cluster into ``out``; returns the summary.
 
     ``client``: a ``distributed.Client``, a scheduler address ("tcp://host:8786"), or None: the current
-    default client if there is one, else a new ``LocalCluster`` with ``workers`` single-threaded worker
-    processes (default: one per core), closed at the end. ``progress``: a tqdm bar (tqdm.auto: a widget in
-    notebooks) and the dashboard link on stderr. ``analyze_options``: detector, classifier, margin, min_face
+    default client if there is one, else a new secured ``LocalCluster`` (see :func:`local_cluster`) with
+    ``workers`` single-threaded worker processes (default: one per core), closed at the end; ``dashboard``:
+    give that cluster its dashboard; ``quiet_workers``: its workers' stderr to the null device (see
+    :func:`quiet_worker_plugin`; the CLI's default). ``progress``: a tqdm bar (tqdm.auto: a widget in notebooks) and the
+    dashboard link, if there is one, on stderr. ``max_pixels``: each image's pixel budget (see
+    :func:`emolib.media.images.decode_image`). ``analyze_options``: detector, classifier, margin, min_face
     every, raw, and tracking (a :class:`~emolib.options.TrackingOptions`, or its fields: detect_every, ...).
 
     Inputs whose output is complete (same file size, mtime and options) are skipped; inputs that fail are
@@ -338,6 +335,9 @@ def analyze_many(
     _require_batch_packages()
     sources = collect_inputs(inputs)
     analyzer_options, video_options = split_options(analyze_options)
+    if max_pixels is not None and (not isinstance(max_pixels, int) or max_pixels < 1):
+        raise EmolibError(f"max_pixels must be None or a whole number of pixels, 1 or more, got {max_pixels!r}")
+    video_options["max_pixels"] = max_pixels
     if workers is not None and workers < 1:
         raise EmolibError(f"workers must be 1 or more, got {workers}")
     out = Path(out).resolve()
@@ -350,8 +350,9 @@ def analyze_many(
         print(f"emolib batch: {len(records)} of {len(sources)} input(s) already complete in {out}, skipped",
               file=sys.stderr)
     if jobs:
-        with _connect(client, workers) as active:
-            records |= run_jobs(active, jobs, analyzer_options, video_options, progress=progress)
+        with _connect(client, workers, dashboard=dashboard, quiet_workers=quiet_workers) as (active, linkable):
+            records |= run_jobs(active, jobs, analyzer_options, video_options, progress=progress,
+                                dashboard=linkable)
     summary = summary_table([records[str(path)] for path, _ in sources])
     write_summary(summary, out)
     return summary
@@ -367,12 +368,14 @@ def _require_batch_packages() -> None:
 
 
 @contextmanager
-def _connect(client: Client | str | None, workers: int | None) -> Iterator[Client]:
-    """The client to use; clients and clusters made here are closed on exit."""
-    from distributed import Client, LocalCluster
+def _connect(client: Client | str | None, workers: int | None, *, dashboard: bool = False,
+             quiet_workers: bool = False) -> Iterator[tuple[Client, bool]]:
+    """(the client to use, whether its dashboard may be linked); clients and clusters made here are closed
+    on exit."""
+    from distributed import Client
 
     if isinstance(client, Client):
-        yield client
+        yield client, True
         return
     if isinstance(client, str):
         if workers is not None:
@@ -382,20 +385,69 @@ def _connect(client: Client | str | None, workers: int | None) -> Iterator[Clien
         except (OSError, TimeoutError, ValueError) as err:
             raise EmolibError(f"cannot reach the Dask scheduler at {client}: {one_line(str(err), 160)}") from None
         with remote:
-            yield remote
+            yield remote, True
         return
     if client is not None:
         raise EmolibError(f"client must be a distributed.Client, a scheduler address or None, not {client!r}")
     if workers is None:
         try:
-            yield Client.current()
+            yield Client.current(), True
             return
         except ValueError:  # no client running
             pass
-    dashboard = "127.0.0.1:8787" if _has_bokeh() else "127.0.0.1:0"
-    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=dashboard) as cluster, Client(cluster) as local:
-        yield local
+    with local_cluster(workers or os.cpu_count() or 1, dashboard=dashboard) as cluster, Client(cluster) as local:
+        if quiet_workers:
+            local.register_plugin(quiet_worker_plugin(), name="emolib-quiet")
+        yield local, dashboard
+
+
+def local_cluster(workers: int, *, dashboard: bool = False) -> LocalCluster:
+    """The batch's own ``LocalCluster``: ``workers`` single-threaded worker processes on loopback, secured.
+
+    Every connection (client, scheduler, workers) is TLS with mutual authentication against credentials
+    made for this cluster alone (``distributed.security.Security.temporary()``, kept in memory): another
+    user of the machine who finds the port can neither connect nor run code in a worker. The HTTP servers
+    (scheduler and workers, loopback only) serve no pages, so they show nobody the file names either.
+    ``dashboard``: serve the scheduler's dashboard on 127.0.0.1:8787 (the next free port if taken; it has
+    no login: anyone on the machine may watch it); off by default.
+    """
+    import dask
+    from distributed import LocalCluster
+    from distributed.security import Security
+
+    try:
+        security = Security.temporary()
+    except ImportError:
+        raise EmolibError("batch analysis needs cryptography for its secured local cluster: "
+                          "pip install 'emolib[batch]'") from None
+    show = dashboard and _has_bokeh()
+    routes: dict[str, Any] = {"distributed.worker.http.routes": []}
+    if not show:
+        routes["distributed.scheduler.http.routes"] = []
+    with dask.config.set(routes):  # the nannies keep this config for the workers they (re)start
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            protocol="tls://", security=security, worker_dashboard_address="127.0.0.1:0",
+                            dashboard_address="127.0.0.1:8787" if show else "127.0.0.1:0",
+                            scheduler_kwargs={"dashboard": show})
+
+
+def quiet_worker_plugin() -> Any:
+    """A worker plugin that points the worker process's stderr (file descriptor 2) at the null device.
+
+    Only for the batch's own local workers, started for this run (``quiet_workers``): their native
+    libraries' lines (LiteRT's delegate line, libjpeg's warnings, Dask's logs) would surround the CLI's
+    one-line errors, and every result or failure comes back through its task anyway.
+    """
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class QuietWorker(WorkerPlugin):  # sent by value (cloudpickle): the workers need nothing installed for it
+        def setup(self, worker: Any) -> None:
+            sys.stderr.flush()
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+
+    return QuietWorker()
 
 
 def _has_bokeh() -> bool:
@@ -417,14 +469,15 @@ def dashboard_link(client: Client) -> str | None:
 
 def run_jobs(
     client: Client, jobs: list[Job], analyzer_options: dict[str, Any], video_options: dict[str, Any], *,
-    progress: bool = True,
+    progress: bool = True, dashboard: bool = True,
 ) -> dict[str, dict[str, Any]]:
-    """Submit one task per job (largest files first), collect records as they complete, by source."""
+    """Submit one task per job (largest files first), collect records as they complete, by source.
+    ``dashboard``: print the dashboard link too (with ``progress``), if the scheduler serves one."""
     from distributed import as_completed
     from tqdm.auto import tqdm
 
     if progress:
-        link = dashboard_link(client)
+        link = dashboard_link(client) if dashboard else None
         if link:
             print(f"emolib batch: Dask dashboard at {link}", file=sys.stderr)
         if not client.scheduler_info().get("workers"):

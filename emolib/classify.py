@@ -71,12 +71,27 @@ class EmotionClassifier:
 
 
 def check_faces(faces: np.ndarray) -> np.ndarray:
-    """``faces`` as an array, or ValueError unless it is a stack of 48x48 crops (N, 48, 48)."""
+    """``faces`` as an array, or :class:`EmolibError` (a ValueError) saying what it got unless it is a stack
+    of 48x48 grey crops, uint8 0-255, shaped (N, 48, 48) (what :func:`emolib.detect.crop_faces` makes).
+
+    Floats (0-1 or 0-255), uint16 or NaN crops would be scored as if they were 0-255 bytes and give confident
+    nonsense, so they are refused rather than guessed at.
+    """
     faces = np.asarray(faces)
     if faces.ndim == 2:
         raise EmolibError("faces must be shaped (N, 48, 48); wrap a single face as faces[None]")
     if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
-        raise EmolibError(f"faces must be shaped (N, 48, 48), got {faces.shape}")
+        raise EmolibError(f"faces must be uint8 shaped (N, 48, 48), got {faces.dtype} {faces.shape}")
+    if faces.dtype != np.uint8:
+        hint = ""
+        if faces.dtype.kind == "f":
+            finite = np.isfinite(faces).all()
+            top = float(np.nanmax(faces)) if faces.size and not np.isnan(faces).all() else float("nan")
+            hint = (" containing NaN or infinity" if not finite else
+                    "; values look like 0-1: use (faces * 255).round().astype(np.uint8)" if top <= 1 else
+                    "; convert with faces.clip(0, 255).round().astype(np.uint8)")
+        raise EmolibError(f"faces must be uint8 grey crops (0-255) shaped (N, 48, 48), got {faces.dtype} "
+                          f"{faces.shape}{hint}")
     return faces
 
 

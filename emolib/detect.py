@@ -205,8 +205,11 @@ def _detect_tiled(detector: FaceDetector, image: np.ndarray, tile_side: int) -> 
 
 def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> Box | None:
     """An (x, y, w, h) box rounded and clipped to a ``width`` x ``height`` frame, or None when less than
-    ``min_side`` pixels of it are left in either direction."""
+    ``min_side`` pixels of it are left in either direction (or when it is not finite: detectors can give
+    infinite boxes on thin strips)."""
     x, y, w, h = (float(v) for v in box[:4])
+    if not math.isfinite(x + y + w + h):
+        return None
     x0, y0 = max(0, round(x)), max(0, round(y))
     x1, y1 = min(width, round(x + w)), min(height, round(y + h))
     if x1 - x0 < min_side or y1 - y0 < min_side:

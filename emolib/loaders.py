@@ -50,7 +50,13 @@ def _lazy(load: Callable[[], Callable[[str | os.PathLike], Classifier]]) -> Call
         except ImportError as err:
             raise EmolibError(f"{path}: this model type needs the training extra (pip install 'emolib[train]'): "
                               f"{err}") from None
-        return function(path)
+        try:
+            return function(path)
+        except EmolibError:
+            raise
+        except Exception as err:  # a crafted or damaged file: whatever the plugin raised, one line
+            reason = " ".join(str(err).split())[:200] or "no details"
+            raise EmolibError(f"{path}: not a loadable model ({type(err).__name__}: {reason})") from None
 
     return loader
 

@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from emolib.detect import DEFAULT_DETECT_SIZE, DEFAULT_MARGIN, FaceDetector, crop_faces, detect_faces, make_detector
+from emolib.errors import EmolibError
 from emolib.loaders import Classifier, load_classifier
 from emolib.media.images import check_bgr, read_image
 from emolib.results import Box, Detection, FaceResult, Landmarks, faces_to_frame
 
 if TYPE_CHECKING:
     import pandas as pd
+
+#: Range of crop margins taken: -0.5 crops to half the face box, 4 makes the crop 5 face sides wide.
+MIN_MARGIN, MAX_MARGIN = -0.5, 4.0
 
 
 class Analyzer:
@@ -43,6 +47,12 @@ class Analyzer:
         min_face: int = 20,
         detect_size: int | None = DEFAULT_DETECT_SIZE,
     ) -> None:
+        if not isinstance(margin, (int, float)) or not MIN_MARGIN <= margin <= MAX_MARGIN:
+            raise EmolibError(f"margin must be a number from {MIN_MARGIN:g} to {MAX_MARGIN:g}, got {margin!r}")
+        if not isinstance(min_face, int) or min_face < 1:
+            raise EmolibError(f"min_face must be a whole number of pixels, 1 or more, got {min_face!r}")
+        if detect_size is not None and (not isinstance(detect_size, int) or detect_size < 32):
+            raise EmolibError(f"detect_size must be None or at least 32 pixels, got {detect_size!r}")
         self.detector = make_detector(detector)
         self.classifier = load_classifier(classifier)
         self.margin = margin
@@ -63,7 +73,14 @@ class Analyzer:
         return detections
 
     def analyze(self, image_bgr: np.ndarray) -> list[FaceResult]:
-        """Every face found in a (H, W, 3) uint8 BGR image, largest first."""
+        """Every face found in a (H, W, 3) uint8 BGR image, largest first.
+
+        Anything else (a path, a grey or float array, an empty one) is an :class:`EmolibError` saying what
+        it got; images too thin to hold a face (a side under ``min_face``) have no faces.
+        """
+        image_bgr = np.ascontiguousarray(check_bgr(image_bgr))
+        if min(image_bgr.shape[:2]) < self.min_face:
+            return []
         detections = self.detect(image_bgr)
         return self.classify_boxes(image_bgr, [d.box for d in detections], [d.score for d in detections],
                                    [d.landmarks for d in detections])

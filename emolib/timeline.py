@@ -7,15 +7,14 @@ needed, safe from threads. In Jupyter a returned figure shows inline.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from emolib.draw import EMOTION_COLORS
-from emolib.errors import EmolibError
 from emolib.labels import CLASSES
+from emolib.media.atomic import check_writable, figure_path, write_figure
 
 #: Line colour per class: the overlay colours of :mod:`emolib.draw` (RGB 0-1), neutral darkened for white paper.
 TIMELINE_COLORS: dict[str, tuple[float, float, float]] = {
@@ -37,10 +36,11 @@ def plot_timeline(
 
     ``frames``: the per-frame table of :func:`emolib.video.analyze_video` (columns time_s, face_id and the
     class names). Lines break where a face was not seen. ``path``: also save the figure there (PNG, SVG,
-    PDF...; an existing file only with ``overwrite``). Returns the figure.
+    PDF...; a name without a suffix gets ``.png``, the file matplotlib writes; written atomically; an existing
+    file only with ``overwrite``). Returns the figure.
     """
-    if path is not None and Path(path).exists() and not overwrite:
-        raise EmolibError(f"{path} exists; pass --overwrite (overwrite=True) to replace it")
+    if path is not None:
+        path = check_writable(figure_path(path), overwrite)
     counts = frames["face_id"].value_counts() if len(frames) else pd.Series(dtype=int)
     face_ids = sorted(counts.index[:max_faces].tolist())
     panels = max(1, len(face_ids))
@@ -69,11 +69,7 @@ def plot_timeline(
     if title or note:
         figure.suptitle(f"{title or ''}{note}".strip())
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            figure.savefig(path, dpi=dpi)
-        except (ValueError, OSError) as err:
-            raise EmolibError(f"could not save {path}: {err}") from None
+        write_figure(figure, path, overwrite=overwrite, dpi=dpi)
     return figure
 
 

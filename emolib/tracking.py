@@ -165,6 +165,7 @@ class Tracker:
         self.smoothing_s = smoothing_s
         self.tracks: list[Track] = []
         self._next_id = 1
+        self._frame: int | None = None
 
     @classmethod
     def from_options(cls, options: TrackingOptions, *, fps: float = 30.0) -> Tracker:
@@ -181,6 +182,14 @@ class Tracker:
         """Forget all tracks; ids start again at 1."""
         self.tracks = []
         self._next_id = 1
+        self._frame = None
+
+    def _start_frame(self, frame: int) -> None:
+        """A ``frame`` before the last one seen means a new stream (another file, a restarted camera): the old
+        tracks, their boxes and their smoothing would only be carried into it, so the tracker starts over."""
+        if self._frame is not None and frame < self._frame:
+            self.reset()
+        self._frame = frame
 
     def _advance(self, frame: int) -> None:
         """End stale tracks and move the others' motion model forward to ``frame``."""
@@ -206,10 +215,14 @@ class Tracker:
         """Match the detector's (x, y, w, h) boxes of frame ``frame`` to tracks; returns one track per box, in order.
 
         Unmatched boxes start new tracks; tracks left unmatched stop being :attr:`Track.visible`.
-        ``frame`` must not decrease between calls.
+        A ``frame`` lower than the previous call's starts a new stream (see :meth:`reset`). Boxes that are
+        not finite are an :class:`EmolibError`.
         """
-        self._advance(frame)
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+        if not np.isfinite(boxes).all():
+            raise EmolibError(f"face boxes must be finite (x, y, w, h), got {boxes[~np.isfinite(boxes).all(1)][0]}")
+        self._start_frame(frame)
+        self._advance(frame)
         assigned: list[Track | None] = [None] * len(boxes)
         for track in self.tracks:
             track.visible = False
@@ -260,5 +273,6 @@ class Tracker:
 
     def predict(self, frame: int) -> list[Track]:
         """Frames without a detector run: the visible tracks with their boxes moved to frame ``frame``."""
+        self._start_frame(frame)
         self._advance(frame)
         return [t for t in self.tracks if t.visible]

@@ -128,7 +128,7 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
         handle.write(b"half")
         raise RuntimeError("killed")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(EmolibError, match="could not write .*killed"):
         atomic_write(path, fail)
     assert path.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["f.bin"], "no temp file left"
 

@@ -51,15 +51,19 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 success, 1 partial failure, 2 user error, 130 interrupted)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the modules load
+        print("emolib: interrupted", file=sys.stderr)
+        return 130
     if args.command is None:
         parser.print_help()
         return 2
-    from emolib.cli.quiet import ffmpeg_quiet
+    from emolib.cli.quiet import cli_quiet
 
     try:
-        with ffmpeg_quiet():  # FFmpeg's per-frame warnings would bury emolib's one-line errors
+        with cli_quiet(args.debug):  # native libraries' chatter would bury emolib's one-line errors
             return int(args.run(args) or 0)
     except EmolibError as err:
         if args.debug:
@@ -73,5 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"emolib {args.command}: error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        if args.debug:
+            raise
         print(f"emolib {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from emolib.cli.common import add_analyzer_options, add_tracking_options, positive_int, tracking_options
+from emolib.cli.common import (
+    add_analyzer_options,
+    add_input_options,
+    add_tracking_options,
+    positive_int,
+    tracking_options,
+)
 
 #: Most warnings (inputs analysed only in part) printed; the summary has them all.
 MAX_WARNINGS = 20
@@ -16,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "batch", help="analyse many videos and images on a Dask cluster (resumable, Parquet output)",
         description="Analyse videos and images (files, folders, globs) in parallel, one task per file, on a local "
-                    "Dask cluster (one single-threaded worker per core) or an existing one (--scheduler). Writes "
+                    "Dask cluster (one single-threaded worker per core; TLS with credentials of its own, so other "
+                    "users of the machine cannot connect) or an existing one (--scheduler). Writes "
                     "OUT/frames/NAME-HASH.parquet per input, OUT/summary.parquet and .csv, OUT/failures.csv. "
                     "Rerunning skips inputs whose output is complete; failed inputs are tried again.",
     )
@@ -32,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--every", type=positive_int, default=1, help="analyse every n-th video frame (default: 1)")
     add_tracking_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or dashboard link")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="serve the local cluster's Dask dashboard on 127.0.0.1:8787 (needs bokeh; off by "
+                             "default: it has no login, so anyone on the machine could watch it)")
+    add_input_options(parser)
     add_analyzer_options(parser)
     parser.set_defaults(run=run)
 
@@ -41,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     summary = analyze_many(
         args.inputs, args.out, args.scheduler, workers=args.workers, progress=not args.no_progress,
+        dashboard=args.dashboard, quiet_workers=not args.debug, max_pixels=args.max_pixels,
         detector=args.detector, classifier=args.model, margin=args.margin, every=args.every,
         tracking=tracking_options(args),
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from emolib.cli.common import add_analyzer_options, load_fer_data, output_folder, output_path, positive_int
 from emolib.errors import EmolibError
+from emolib.media.atomic import atomic_path, write_text
 
 if TYPE_CHECKING:
     from emolib.loaders import Classifier
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolib.cli.quiet import native_quiet
     from emolib.loaders import load_classifier
     from emolib.training.evaluate import evaluate, plot_confusion
 
@@ -60,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     names = args.model or [None]
     if args.compare:
         names = [*names, *compared_models(names)]
-    models = [load_classifier(model) for model in names]
+    with native_quiet(args.debug):  # TensorFlow's start-up lines when a .keras model loads
+        models = [load_classifier(model) for model in names]
     outputs = []  # every output is checked before the first (slow) evaluation
     for model in models:
         stem = _stem(model)
@@ -77,9 +80,10 @@ def run(args: argparse.Namespace) -> int:
     summaries = []
     for model, (png, csv) in zip(models, outputs[:len(models)], strict=True):
         result = evaluate(data, model, split=args.split)
-        plot_confusion(result, png)
+        with atomic_path(png, overwrite=args.overwrite) as temp:  # same folder and suffix, renamed when complete
+            plot_confusion(result, temp)
         table = result.per_class()
-        table.to_csv(csv, float_format="%.4f")
+        write_text(csv, table.to_csv(float_format="%.4f"), overwrite=args.overwrite)
         summary = result.summary()
         summaries.append(summary)
         labels = "FERPlus majority labels" if args.ferplus else "FER2013 labels"
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
               f"accuracy {summary['accuracy']:.2%}  macro-F1 {summary['macro_f1']:.4f}  ECE {summary['ece']:.4f}")
         print(table.to_string(float_format=lambda v: f"{v:.3f}"))
         print(f"confusion matrix: {png}")
-    summary_file.write_text(json.dumps(summaries, indent=2))
+    write_text(summary_file, json.dumps(summaries, indent=2), overwrite=args.overwrite)
     if args.end_to_end:
         for model, (csv, report) in zip(models, outputs[len(models):], strict=True):
             end_to_end(args, data, model, csv, report)
@@ -130,8 +134,8 @@ def end_to_end(args: argparse.Namespace, data: FerData, model: Classifier, csv: 
                                  placement=Placement(seed=args.seed), progress=True)
     summary = result.summary() | {"detector": args.detector, "margin": args.margin, "seed": args.seed}
     table = result.per_class()
-    table.to_csv(csv, float_format="%.4f")
-    report.write_text(json.dumps(summary, indent=2))
+    write_text(csv, table.to_csv(float_format="%.4f"), overwrite=args.overwrite)
+    write_text(report, json.dumps(summary, indent=2), overwrite=args.overwrite)
     print(f"\n{summary['model']} end to end on {args.split} ({summary['faces']} faces in pictures, detector "
           f"{args.detector}): {summary['detection_rate']:.1%} found; accuracy {summary['accuracy_found']:.2%} on "
           f"faces found ({summary['accuracy_all']:.2%} counting misses) against {summary['crop_accuracy_found']:.2%} "

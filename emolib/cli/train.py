@@ -46,11 +46,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolib.cli.quiet import import_keras_quietly
+
+    import_keras_quietly(args.debug)  # TensorFlow's start-up lines would come before every message
     from emolib.training.train import TrainConfig, fit, trained_weights, training_targets
 
     output_folder(args.out)
     saved = args.out / "config.json"
     config = TrainConfig.load(saved) if saved.is_file() else TrainConfig()  # a bad saved config fails first
+    if config.teacher is not None and (not isinstance(config.teacher, list)
+                                       or not all(isinstance(name, str) for name in config.teacher)):
+        raise EmolibError(f"{saved}: not a valid run configuration: teacher must be a list of model names, "
+                          f"got {config.teacher!r}")
     data = load_fer_data(args.data)
     for field, value in (("arch", args.arch), ("epochs", args.epochs), ("batch_size", args.batch_size),
                          ("learning_rate", args.learning_rate), ("seed", args.seed),

@@ -2,7 +2,7 @@
 
 One rule for every entry point (``emolib image DIR``, ``emolib video DIR``, ``emolib batch``, the video
 widget's file list): folders are searched recursively, hidden files and hidden folders are skipped, and
-results are sorted.
+results are sorted. Neither folders nor ``**`` globs follow symbolic links to folders, so link loops end.
 """
 
 from __future__ import annotations
@@ -45,6 +45,18 @@ def find_media(folder: str | os.PathLike, kinds: Iterable[Kind] = _ALL_KINDS) ->
                   if media_kind(path) in wanted and path.is_file() and not _hidden(path, root))
 
 
+def expand_glob(pattern: str) -> list[Path]:
+    """The paths matching a glob (``**`` for any depth), sorted, hidden ones skipped. ``**`` does not
+    descend into symbolic links to folders (pathlib's rule), so a link back to a parent cannot loop."""
+    parts = Path(pattern).parts
+    first = next(index for index, part in enumerate(parts) if glob.has_magic(part))
+    base = Path(*parts[:first]) if first else Path()
+    rest = Path(*parts[first:]).as_posix()
+    if not base.is_dir():
+        return []
+    return sorted(path for path in base.glob(rest) if not _hidden(path, base))
+
+
 def _describe(kinds: set[Kind]) -> str:
     return "videos or images" if kinds == set(_ALL_KINDS) else f"{next(iter(kinds))}s"
 
@@ -71,7 +83,7 @@ def collect_inputs(
             files = [path]
         elif glob.has_magic(str(item)):
             files = []
-            for match in map(Path, sorted(glob.glob(str(item), recursive=True))):
+            for match in expand_glob(str(item)):
                 if match.is_dir():
                     files += find_media(match, wanted)
                 elif media_kind(match) in wanted:

@@ -13,6 +13,7 @@ from emolib.detect import make_detector
 from emolib.draw import annotate
 from emolib.errors import EmolibError
 from emolib.media import decode_image, read_image
+from emolib.media.images import DEFAULT_MAX_PIXELS
 from emolib.pipeline import Analyzer
 from emolib.results import FaceResult, faces_to_frame
 from emolib.widgets._common import DETECTOR_CHOICES, encode, table_html
@@ -28,12 +29,15 @@ class ImageWidget(widgets.VBox):
 
     ``source``: an image to start with (path, file bytes, or (H, W, 3) uint8 BGR array). ``analyzer``: used as
     given (its detector too) until the detector controls change; its classifier is always reused.
-    ``min_score``: least detector confidence shown; ``min_face``: least face side in pixels.
+    ``min_score``: least detector confidence shown; ``min_face``: least face side in pixels. ``max_pixels``:
+    the pixel budget of uploads and files, checked from the header before decoding (see
+    :func:`emolib.media.images.decode_image`); a file over it is refused with a message, not decoded.
     """
 
     def __init__(self, source: str | os.PathLike | bytes | np.ndarray | None = None, *,
                  analyzer: Analyzer | None = None, detector: str = "yunet", min_score: float = 0.6,
-                 min_face: int = 20) -> None:
+                 min_face: int = 20, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> None:
+        self.max_pixels = max_pixels
         self.analyzer = analyzer or Analyzer(detector=detector, min_face=min_face)
         self.image: np.ndarray | None = None
         self.faces: list[FaceResult] = []
@@ -79,12 +83,12 @@ class ImageWidget(widgets.VBox):
             if isinstance(source, np.ndarray):
                 image = source
             elif isinstance(source, bytes | bytearray | memoryview):
-                image = decode_image(source, name="the upload")
+                image = decode_image(source, name="the upload", max_pixels=self.max_pixels)
             else:
                 if not str(source).strip():
                     raise EmolibError("type the path of an image first")
-                image = read_image(source)
-        except EmolibError as error:
+                image = read_image(source, max_pixels=self.max_pixels)
+        except (EmolibError, OSError) as error:
             self._fail(error)
             return self.results
         self.image = image
@@ -112,8 +116,14 @@ class ImageWidget(widgets.VBox):
 
     def _on_upload(self, change: Any) -> None:
         files = change["new"]
-        if files:
-            self.analyze(bytes(files[0]["content"]))
+        if not files:
+            return
+        try:
+            content = bytes(files[0]["content"])
+        except (KeyError, TypeError, IndexError, ValueError):
+            self._fail(EmolibError("the upload has no file content"))
+            return
+        self.analyze(content)
 
     def _on_detector(self, _change: Any = None) -> None:
         name = self.detector.value
