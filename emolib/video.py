@@ -109,10 +109,13 @@ class VideoTracker:
     def reset(self) -> None:
         """Start over: no tracks, ids from 1, the next call detects."""
         with self._lock:
-            self.tracker.reset()
-            self._last_detect, self._last_frame, self._start = None, -1, None
-            self._last_discovery = None
-            self._scores.clear()
+            self._reset_locked()
+
+    def _reset_locked(self) -> None:
+        self.tracker.reset()
+        self._last_detect, self._last_frame, self._start = None, -1, None
+        self._last_discovery = None
+        self._scores.clear()
 
     def process(
         self, frame_bgr: np.ndarray, *, frame_index: int | None = None, time_s: float | None = None
@@ -120,9 +123,12 @@ class VideoTracker:
         """Tracked faces of the next (H, W, 3) uint8 BGR frame, sorted by ``face_id``.
 
         Give the frame's position as ``frame_index`` (files) or ``time_s`` (streams); with neither, the
-        time since the first call is used (live sources).
+        time since the first call is used (live sources). A ``frame_index`` before the last one (the tracker
+        reused for another file, or a seek back) starts over: no track or box carries over.
         """
         with self._lock:
+            if frame_index is not None and int(frame_index) < self._last_frame:
+                self._reset_locked()  # an earlier frame of a file: a new file or a seek; nothing carried over
             if frame_index is None:
                 if time_s is None:
                     now = time.monotonic()

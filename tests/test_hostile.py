@@ -474,3 +474,25 @@ def test_image_widget_refuses_a_bomb_upload_with_a_message() -> None:
     assert "over the pixel budget" in widget.message.value and widget.image is None
     widget._on_upload({"new": [{"name": "x.png"}]})  # noqa: SLF001 - what a malformed upload message calls
     assert "no file content" in widget.message.value
+
+
+def test_webcam_frames_are_refused_from_the_header_and_malformed_ones_get_an_error_reply(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("anywidget")
+    import emolib.media.images as images
+    from emolib.widgets.webcam import WebcamWidget
+
+    def no_decoding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a frame over the budget must not be decoded")
+
+    widget = WebcamWidget(kernel_camera=None)
+    monkeypatch.setattr(images.cv2, "imdecode", no_decoding)
+    reply = widget.handle_frame({"type": "frame", "id": 1, "format": "jpeg"}, [png_declaring(30000, 30000)])
+    assert "over the pixel budget" in reply["error"] and reply["faces"] == []
+    monkeypatch.undo()
+    for content, buffers in [({"format": "gray", "width": "wide", "height": 2}, [b"\0" * 4]),
+                             ({"format": "gray", "width": 9000, "height": 9000}, [b"\0" * 81_000_000]),
+                             ({"format": "jpeg"}, [b"not an image"]), ({"format": "jpeg"}, [])]:
+        reply = widget.handle_frame({"type": "frame", "id": 2, **content}, buffers)
+        assert reply["error"] and reply["faces"] == [], content
+    widget.close()

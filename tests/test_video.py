@@ -322,3 +322,21 @@ def test_latest_frame_reader_drops_stale_frames() -> None:
         reader.stop()
     assert seen == sorted(seen) and len(set(seen)) == len(seen)
     assert reader.dropped > 10 and len(seen) < 30 and seen[-1] == 40
+
+
+def test_a_video_tracker_reused_for_another_file_starts_over() -> None:
+    """Frame indices going back (a new file) reset the tracker: the last file's boxes never carry over."""
+    from emolib.pipeline import Analyzer
+    from emolib.results import Detection
+    from emolib.video import VideoTracker
+
+    analyzer = Analyzer()
+    boxes = [(100, 100, 80, 80)]
+    analyzer.detect = lambda frame, **options: [Detection(box, 0.9) for box in boxes]  # type: ignore[method-assign]
+    tracker = VideoTracker(analyzer, fps=30.0, detect_every=5)
+    frame = np.zeros((240, 320, 3), np.uint8)
+    for index in range(20):
+        faces = tracker.process(frame, frame_index=index)
+    assert faces and faces[0].box[0] == 100
+    boxes.clear()  # the next file has no face
+    assert tracker.process(frame, frame_index=0) == [], "a new file must not show the previous file's face"

@@ -73,7 +73,10 @@ def plan_outputs(args: argparse.Namespace) -> list[tuple[Path, Path | None, Path
     else:
         if media_kind(source) == "image":
             raise EmolibError(f"{source} is an image, not a video; analyse pictures with `emolib image`")
-        jobs = [(source, args.out, args.csv, args.plot)]
+        from emolib.media.atomic import figure_path
+
+        # the exact file matplotlib writes (NAME -> NAME.png) is the one checked for overwrites
+        jobs = [(source, args.out, args.csv, figure_path(args.plot) if args.plot else None)]
     outputs = [path for job in jobs for path in job[1:] if path is not None]
     for path in outputs:
         if outputs.count(path) > 1:
@@ -109,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
                 audio=not args.no_audio, options=tracking_options(args),
             )
             if csv is not None:
-                write_csv(frames, csv)
+                write_csv(frames, csv, overwrite=args.overwrite)
             if plot is not None:
                 from emolib.timeline import plot_timeline  # matplotlib only when a plot is asked for
 
@@ -131,13 +134,15 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_csv(frames: pd.DataFrame, path: Path) -> None:
-    """The per-frame table as CSV (probabilities to 4 decimals)."""
+def write_csv(frames: pd.DataFrame, path: Path, *, overwrite: bool = False) -> None:
+    """The per-frame table as CSV (probabilities to 4 decimals), written atomically: all of it or nothing."""
+    from emolib.media.atomic import write_text
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        frames.to_csv(path, index=False, float_format="%.4f")
     except OSError as err:
         raise EmolibError(f"could not write {path}: {err.strerror or err}") from None
+    write_text(path, frames.to_csv(index=False, float_format="%.4f"), overwrite=overwrite)
 
 
 def print_summary(video: Path, frames: pd.DataFrame, summary: pd.DataFrame, written: list[Path]) -> None:

@@ -32,6 +32,7 @@ from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.layout import PanelLayout
 from emolib.media import LatestFrameReader, open_camera
+from emolib.media.images import check_pixel_budget, decode_image
 from emolib.media.video_io import VideoFileWriter
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
@@ -457,6 +458,10 @@ def _unzoom(panel: dict[str, Any], zoom: float) -> dict[str, Any]:
     return out
 
 
+#: The largest live frame the kernel decodes (a 4K camera is 8.3 Mpx): a forged header is refused unread.
+LIVE_MAX_PIXELS = 16_000_000
+
+
 def decode_frame(content: dict[str, Any], buffers: list[bytes | memoryview]) -> np.ndarray:
     """The (H, W, 3) uint8 BGR frame of a browser frame message: JPEG bytes or H*W grey bytes, in the first
     binary buffer or, base64-encoded, in ``content["data"]`` (front ends that drop buffers)."""
@@ -470,14 +475,15 @@ def decode_frame(content: dict[str, Any], buffers: list[bytes | memoryview]) -> 
     else:
         raise EmolibError("frame message without an image buffer")
     if content.get("format") == "gray":
-        width, height = int(content.get("width", 0)), int(content.get("height", 0))
+        try:
+            width, height = int(content.get("width", 0)), int(content.get("height", 0))
+        except (TypeError, ValueError):
+            raise EmolibError("grey frame without a numeric width and height") from None
         if width <= 0 or height <= 0 or data.size != width * height:
             raise EmolibError(f"grey frame of {data.size} bytes does not match {width}x{height}")
+        check_pixel_budget(width, height, LIVE_MAX_PIXELS, name="the frame")
         return cv2.cvtColor(data.reshape(height, width), cv2.COLOR_GRAY2BGR)
-    frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if frame is None:
-        raise EmolibError("frame is not a readable JPEG")
-    return frame
+    return decode_image(data, name="the frame", max_pixels=LIVE_MAX_PIXELS)  # the size is checked before decoding
 
 
 class _KernelCamera:
