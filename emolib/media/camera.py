@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import cv2
 import numpy as np
@@ -20,8 +21,10 @@ FRAME_TIMEOUT_S = 5.0
 
 def open_camera(camera: int | str, *, size: tuple[int, int] | None = None) -> cv2.VideoCapture:
     """An opened camera that has delivered a first frame, or :class:`EmolibError` saying why not."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # our message replaces OpenCV's warnings
+    log = _opencv_log()
+    level = log.getLogLevel() if log is not None else None
+    if log is not None:
+        log.setLogLevel(log.LOG_LEVEL_ERROR)  # our message replaces OpenCV's warnings
     try:
         capture = cv2.VideoCapture(camera)
         if not capture.isOpened():
@@ -35,7 +38,17 @@ def open_camera(camera: int | str, *, size: tuple[int, int] | None = None) -> cv
             raise EmolibError(f"camera {camera} opened but sent no picture")
         return capture
     finally:
-        cv2.utils.logging.setLogLevel(level)
+        if log is not None:
+            log.setLogLevel(level)
+
+
+def _opencv_log() -> Any:
+    """OpenCV's log-level module, or None where the build lacks it (OpenCV 4.11's wheels for Intel Macs)."""
+    try:
+        from cv2.utils import logging as log
+    except ImportError:
+        return None
+    return log if hasattr(log, "setLogLevel") else None
 
 
 class LatestFrameReader:
