@@ -495,4 +495,7 @@ def test_webcam_frames_are_refused_from_the_header_and_malformed_ones_get_an_err
                              ({"format": "jpeg"}, [b"not an image"]), ({"format": "jpeg"}, [])]:
         reply = widget.handle_frame({"type": "frame", "id": 2, **content}, buffers)
         assert reply["error"] and reply["faces"] == [], content
+    for garbage in (["frame"], "frame", None, 3):
+        assert "JSON object" in widget.handle_frame(garbage, [b"x"])["error"]  # type: ignore[arg-type]
+        widget._on_msg(widget, garbage, [])  # type: ignore[arg-type]  # noqa: SLF001 - ignored, never raises
     widget.close()

@@ -186,6 +186,9 @@ class WebcamWidget(anywidget.AnyWidget):
         bad frame; ``panel`` is where the face's panel goes (:func:`emolib.draw.plan_panels`).
         """
         start = time.perf_counter()
+        if not isinstance(content, dict):
+            return {"type": "results", "id": None, "faces": [], "ms": 0.0,
+                    "error": f"a frame message must be a JSON object, got {type(content).__name__}"}
         reply: dict[str, Any] = {"type": "results", "id": content.get("id"), "view": content.get("view"),
                  "width": content.get("width"), "height": content.get("height"), "faces": [], "ms": 0.0}
         try:
@@ -306,6 +309,8 @@ class WebcamWidget(anywidget.AnyWidget):
             self.error = f"recording stopped: {error}"
 
     def _on_msg(self, _widget: Any, content: dict[str, Any], buffers: list[bytes | memoryview]) -> None:
+        if not isinstance(content, dict):  # not a message of webcam.js: nothing to answer
+            return
         kind = content.get("type")
         if self.drop_buffers:
             buffers = []
