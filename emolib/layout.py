@@ -240,10 +240,12 @@ def _choose(slots: _Slots, box: Rect, gap: int, memory: _Memory | None, ceiling:
     right, bottom = left + slots.w, top + slots.h
     # the obstacles near any candidate, then each candidate against each of them
     ox0, oy0, ox1, oy1 = obstacles
-    near = np.flatnonzero((ox0 < hi_x) & (ox1 > lo_x) & (oy0 < hi_y) & (oy1 > lo_y))
-    if len(near):
-        o = obstacles[:, near]
-        hit = ((left[:, None] < o[2]) & (o[0] < right[:, None]) & (top[:, None] < o[3]) & (o[1] < bottom[:, None]))
+    near = (ox0 < hi_x) & (ox1 > lo_x) & (oy0 < hi_y) & (oy1 > lo_y)
+    if near.any():
+        o = obstacles[:, near][:, None, :]  # (4, 1, M)
+        hit = (left[:, None] < o[2]) & (o[0] < right[:, None])
+        hit &= top[:, None] < o[3]
+        hit &= o[1] < bottom[:, None]
         score = np.where(hit.any(axis=1), np.inf, score)
     if memory is not None and memory.side in _SIDE_NAMES:  # keep the side and the place along it
         same = slots.side == _SIDE_NAMES.index(memory.side)
