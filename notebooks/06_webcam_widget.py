@@ -34,9 +34,9 @@
 # `--ServerApp.kernel_websocket_connection_class=emolib.widgets.server.NoDelayWebsocketConnection` (`make lab`
 # does; the widget says so once when its timings show the delay). The widget shows the frame rate and the median
 # time from the camera's capture to the boxes drawn; `webcam.latency` has every stage per frame. Measured with
-# `benchmarks/bench_browser_webcam.py` (30 fps camera, one face, a 2-core machine at load 8.5-9): Notebook 7 with
-# NoDelay 29 results/s, median 37 ms; the stock server 25/s, 78 ms; JupyterLab 22/s, ~95 ms either way
-# (README, "Latency", has the full table).
+# `benchmarks/bench_browser_webcam.py` (30 fps camera, one face, browser and kernel on one quiet 2-core machine):
+# JupyterLab with NoDelay 29.9 results/s, median 28 ms; the stock server 29.9/s, 51 ms (README, "Latency", has
+# the full table: Notebook 7, two faces, and a busy machine).
 
 # %% tags=["parameters"]
 from emolib.training.modes import notebook_mode
