@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+
+from emolib.native_log import native_stderr_to_null
 
 #: Environment set for the span of a command (unless the user set them): read by TensorFlow when it loads,
 #: by OpenCV's logger, and by Dask's logging set-up in worker processes started meanwhile.
@@ -86,26 +87,8 @@ def cli_quiet(debug: bool = False) -> Iterator[None]:
 FFMPEG_LOGLEVEL = "OPENCV_FFMPEG_LOGLEVEL"
 
 
-@contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """Point file descriptor 2 at the null device for the block (short calls only: Python's stderr goes too).
-
-    Without a usable fd 2 it does nothing.
-    """
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
+#: File descriptor 2 to the null device for a block (one home: :mod:`emolib.native_log`).
+native_stderr_silenced = native_stderr_to_null
 
 
 @contextmanager
