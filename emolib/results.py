@@ -82,6 +82,13 @@ class FaceResult:
             "probabilities": {name: round(float(p), 4) for name, p in zip(CLASSES, self.probabilities)},
         }
 
+    @classmethod
+    def from_dict(cls, face: dict[str, Any]) -> FaceResult:
+        """The face :meth:`to_dict` described (box, probabilities, score, face_id; landmarks are not kept)."""
+        probabilities = np.array([face["probabilities"][name] for name in CLASSES], np.float32)
+        return cls((int(face["x"]), int(face["y"]), int(face["w"]), int(face["h"])), probabilities,
+                   score=float(face.get("score", 1.0)), face_id=face.get("face_id"))
+
 
 @dataclass(eq=False)
 class TrackedFace(FaceResult):

@@ -18,7 +18,14 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
-from test_browser_webcam import CHROMIUM, CHROMIUM_ARGS, FRONT_ENDS, jupyter_server, write_y4m
+from test_browser_webcam import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FRONT_ENDS,
+    jupyter_server,
+    run_notebook_and_press_start,
+    write_y4m,
+)
 
 pytestmark = pytest.mark.browser
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "webcam_two_faces.png"
@@ -51,14 +58,9 @@ def test_two_faces_side_by_side_get_the_kernels_panels(tmp_path: Path, astronaut
             executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={video}"])
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(url)
-            page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-                                   " === 'idle'", timeout=90_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            run_notebook_and_press_start(page, url)
             widget = page.locator(".emolib-webcam")
-            widget.wait_for(timeout=120_000)
             widget.scroll_into_view_if_needed()
-            page.locator(".emolib-webcam-button").click()
             reading: dict[str, Any] = {}
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

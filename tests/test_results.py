@@ -65,3 +65,10 @@ def test_to_dict_is_json_ready() -> None:
     record = FaceResult((1, 2, 3, 4), _p(0), 0.123456, 3).to_dict()
     assert record == {"face_id": 3, "x": 1, "y": 2, "w": 3, "h": 4, "score": 0.1235, "emotion": "angry",
                       "probabilities": {name: (0.7 if name == "angry" else 0.05) for name in CLASSES}}
+
+
+def test_a_face_round_trips_through_its_dict() -> None:
+    face = FaceResult((10, 20, 30, 40), np.array([0.1, 0.0, 0.05, 0.6, 0.05, 0.1, 0.1], np.float32), 0.87, 5)
+    back = FaceResult.from_dict(face.to_dict())
+    assert back.box == face.box and back.face_id == 5 and back.emotion == "happy"
+    assert abs(back.score - 0.87) < 1e-4 and np.allclose(back.probabilities, face.probabilities, atol=1e-4)

@@ -369,14 +369,11 @@ def test_webcam_records_the_annotated_stream(face_320: np.ndarray, tmp_path: Pat
     for frame_id in range(6):
         widget.handle_frame(*frame_message(face_320, frame_id))
     assert widget.stop_recording() == path and widget.recording == ""
-    capture = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    capture.release()
+    from emolib.media import VideoReader
+
+    reader = VideoReader(path)
+    frames = [frame for _, frame in reader if frame is not None]
+    reader.close()
     assert len(frames) == 6 and frames[0].shape == (320, 320, 3)
     changed = np.abs(frames[3].astype(int) - face_320.astype(int)).sum(axis=2) > 60
     assert changed.sum() > 500, "the recorded frames carry the boxes and panels"

@@ -302,7 +302,7 @@ class WebcamWidget(anywidget.AnyWidget):
         if recorder is None:
             return
         try:
-            recorder.write(frame_bgr, [face_from_dict(face) for face in faces])
+            recorder.write(frame_bgr, [FaceResult.from_dict(face) for face in faces])
         except EmolibError as error:
             self._recorder = None
             recorder.abort()
@@ -412,13 +412,6 @@ class WebcamWidget(anywidget.AnyWidget):
         self._stop_kernel_camera()
         self.stop_recording()
         super().close()
-
-
-def face_from_dict(face: dict[str, Any]) -> FaceResult:
-    """The :class:`FaceResult` of one face of a reply (:meth:`FaceResult.to_dict`'s fields)."""
-    probabilities = np.array([face["probabilities"][name] for name in CLASSES], np.float32)
-    return FaceResult((int(face["x"]), int(face["y"]), int(face["w"]), int(face["h"])), probabilities,
-                      score=float(face.get("score", 1.0)), face_id=face.get("face_id"))
 
 
 class _Recorder:
