@@ -2,25 +2,33 @@
 
 Places Training faces with the end-to-end protocol (no rotation, no brightness change), detects them, and
 prints the median box and landmarks in FER2013's 48 px frame, and the frame's side relative to the box's
-longer side: ``emolib.detect.DEFAULT_MARGIN`` is that ratio minus 1. Needs FER2013 (``../shared`` or ``data/``).
+longer side: ``emolib.framing.DEFAULT_MARGIN`` (the crop of faces without landmarks) is that ratio minus 1.
+With ``--fit FILE`` it then places every Training face (``Placement(seed=1000)``, rotations and brightness
+changes included), detects it, and fits :class:`emolib.framing.Framing` (box and landmarks to FER2013's square)
+into FILE: ``models/framing_yunet.json`` is made so (about 6 minutes on 2 cores). Needs FER2013
+(``../shared`` or ``data/``).
 
-    python benchmarks/calibrate_framing.py [--faces 1500]
+    python benchmarks/calibrate_framing.py [--faces 1500] [--fit models/framing_yunet.json]
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
 import emolib
+from emolib.media.atomic import write_text
 from emolib.training.data import find_fer2013, load
 from emolib.training.end_to_end import Placement, matching_face, place_face
+from emolib.training.framing import detect_placed, fit_framing
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=int, default=1500)
+    parser.add_argument("--fit", type=Path, help="fit the landmark framing on all Training faces into this file")
     args = parser.parse_args()
     path = find_fer2013()
     if path is None:
@@ -44,7 +52,16 @@ def main() -> None:
     print(f"  right eye ({table[4]:.1f}, {table[5]:.1f}), left eye ({table[6]:.1f}, {table[7]:.1f}), "
           f"mouth centre ({table[8]:.1f}, {table[9]:.1f})")
     print(f"  frame side / box's longer side: {table[10]:.3f} -> margin {table[10] - 1:+.3f} "
-          f"(emolib.detect.DEFAULT_MARGIN = {emolib.detect.DEFAULT_MARGIN:+.2f})")
+          f"(emolib.framing.DEFAULT_MARGIN = {emolib.framing.DEFAULT_MARGIN:+.2f})")
+    if args.fit:
+        training = load(path).split("Training")
+        samples = detect_placed(training.images, analyzer, Placement(seed=1000))
+        framing = fit_framing(samples, info={"detector": "yunet",
+                                             "data": "FER2013 Training, all faces, Placement(seed=1000)",
+                                             "command": "python benchmarks/calibrate_framing.py --fit FILE"})
+        write_text(args.fit, framing.to_json())
+        print(f"framing fitted on {len(samples)} faces: residual spread {framing.info['residual_std']} "
+              f"(against {framing.info['target_std']} around the box) -> {args.fit}")
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from emolib.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN
+from emolib.detect import DEFAULT_DETECTOR
 from emolib.errors import EmolibError
 from emolib.labels import CLASSES
 from emolib.media import collect_inputs, read_image
@@ -94,7 +94,7 @@ def output_name(source: str | os.PathLike) -> str:
 
 
 #: Analyzer options a batch run takes (workers build their Analyzer from them), with their defaults.
-ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": DEFAULT_MARGIN,
+ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": None,
                                    "min_face": 20}
 #: analyze_video options a batch run takes besides the tracking ones, with their defaults.
 VIDEO_OPTIONS: dict[str, Any] = {"every": 1, "raw": True}

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
 from emolib.errors import EmolibError
+from emolib.framing import DEFAULT_MARGIN as DEFAULT_MARGIN
+from emolib.framing import face_squares
 from emolib.labels import FACE_SIZE
 from emolib.media.images import check_bgr
 from emolib.resources import YUNET_MODEL, bundled_path
-from emolib.results import Box, Detection
+from emolib.results import Box, Detection, Landmarks
 
 
 class FaceDetector(Protocol):
@@ -94,10 +96,6 @@ DEFAULT_DETECTOR = "yunet"
 #: Longest side of the frame copy detectors see in still images (:func:`detect_faces`); streams use
 #: :attr:`emolib.options.TrackingOptions.detect_size`.
 DEFAULT_DETECT_SIZE = 640
-#: Crop side relative to the detector box's longer side, minus 1: FER2013 frames a face at 0.93x YuNet's box
-#: (median over 1,410 Training faces placed in pictures by :mod:`emolib.training.end_to_end`, measured with
-#: ``benchmarks/calibrate_framing.py``); the previous 0.15 made faces reach the model ~19% smaller than trained.
-DEFAULT_MARGIN = -0.07
 
 
 def make_detector(detector: str | FaceDetector | None = None, **options: Any) -> FaceDetector:
@@ -217,26 +215,30 @@ def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> Box | N
     return x0, y0, x1 - x0, y1 - y0
 
 
-def crop_faces(image_bgr: np.ndarray, boxes: list[Box], *, margin: float = DEFAULT_MARGIN) -> np.ndarray:
-    """(N, 48, 48) uint8 grayscale crops as FER2013 frames its faces: square, centred, with a margin.
+def crop_faces(
+    image_bgr: np.ndarray, boxes: list[Box], *, margin: float | None = None,
+    landmarks: Sequence[Landmarks | None] | None = None,
+) -> np.ndarray:
+    """(N, 48, 48) uint8 grayscale crops as FER2013 frames its faces.
 
-    Each box is widened to a square of side ``max(w, h) * (1 + margin)``; parts outside the image are
-    filled by replicating the border, so faces at the edge keep their size and position. Only the pixels
-    of each square are converted to grey and padded, so the cost follows the faces, not the frame size.
+    Each face is cut from the square :func:`emolib.framing.face_squares` gives: FER2013's framing predicted
+    from the face's five ``landmarks`` when it has them and ``margin`` is None, else a square of
+    ``max(w, h) * (1 + margin)`` centred on the box (``margin`` None: :data:`DEFAULT_MARGIN`). Parts outside
+    the image are filled by replicating the border, so faces at the edge keep their size and position. Only
+    the pixels of each square are converted to grey and padded, so the cost follows the faces, not the frame.
     """
     if not boxes:
         return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8)
     image = check_bgr(image_bgr)
     height, width = image.shape[:2]
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
-    for index, (x, y, w, h) in enumerate(boxes):
-        side = max(w, h) * (1 + margin)
-        x0, y0 = round(x + w / 2 - side / 2), round(y + h / 2 - side / 2)
-        top_row, bottom_row, top, bottom = _span(y0, y0 + round(side), height)
-        left_col, right_col, left, right = _span(x0, x0 + round(side), width)
+    for index, (left, top_edge, side) in enumerate(face_squares(boxes, landmarks, margin=margin)):
+        x0, y0, size = round(left), round(top_edge), max(round(side), 1)
+        top_row, bottom_row, top, bottom = _span(y0, y0 + size, height)
+        left_col, right_col, left_pad, right_pad = _span(x0, x0 + size, width)
         patch = cv2.cvtColor(image[top_row:bottom_row, left_col:right_col], cv2.COLOR_BGR2GRAY)
-        if top or bottom or left or right:
-            patch = cv2.copyMakeBorder(patch, top, bottom, left, right, cv2.BORDER_REPLICATE)
+        if top or bottom or left_pad or right_pad:
+            patch = cv2.copyMakeBorder(patch, top, bottom, left_pad, right_pad, cv2.BORDER_REPLICATE)
         crops[index] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     return crops
 

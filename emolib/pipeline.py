@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emolib.detect import DEFAULT_DETECT_SIZE, DEFAULT_MARGIN, FaceDetector, crop_faces, detect_faces, make_detector
+from emolib.detect import DEFAULT_DETECT_SIZE, FaceDetector, crop_faces, detect_faces, make_detector
 from emolib.errors import EmolibError
 from emolib.loaders import Classifier, load_classifier
 from emolib.media.images import check_bgr, read_image
@@ -33,7 +33,10 @@ class Analyzer:
     ``detector``: a name from :data:`emolib.detect.DETECTORS` ("yunet", "haar"), a detector object, or
     None for the default. ``classifier``: anything :func:`emolib.loaders.load_classifier` takes (None: the
     bundled model; a bundled name; a ``.tflite``/``.keras`` path; an object with ``predict``).
-    ``margin``: extra context around each face box for the crop (FER2013-like framing). ``min_face``: least
+    ``margin``: None (the default) cuts each face where FER2013 would have framed it, predicted from the
+    detector's landmarks (:mod:`emolib.framing`); a number overrides that with a square of ``1 + margin``
+    times the box's longer side (faces without landmarks always get one, at
+    :data:`emolib.framing.DEFAULT_MARGIN`). ``min_face``: least
     face side in pixels. ``detect_size``: longest side of the image copy the detector sees (None: full size).
     Thread-safe: the detector and classifier guard their native state.
     """
@@ -43,12 +46,13 @@ class Analyzer:
         detector: str | FaceDetector | None = None,
         classifier: Classifier | str | os.PathLike | None = None,
         *,
-        margin: float = DEFAULT_MARGIN,
+        margin: float | None = None,
         min_face: int = 20,
         detect_size: int | None = DEFAULT_DETECT_SIZE,
     ) -> None:
-        if not isinstance(margin, (int, float)) or not MIN_MARGIN <= margin <= MAX_MARGIN:
-            raise EmolibError(f"margin must be a number from {MIN_MARGIN:g} to {MAX_MARGIN:g}, got {margin!r}")
+        if margin is not None and (isinstance(margin, bool) or not isinstance(margin, (int, float))
+                                   or not MIN_MARGIN <= margin <= MAX_MARGIN):
+            raise EmolibError(f"margin must be None or a number from {MIN_MARGIN:g} to {MAX_MARGIN:g}, got {margin!r}")
         if not isinstance(min_face, int) or min_face < 1:
             raise EmolibError(f"min_face must be a whole number of pixels, 1 or more, got {min_face!r}")
         if detect_size is not None and (not isinstance(detect_size, int) or detect_size < 32):
@@ -99,11 +103,13 @@ class Analyzer:
         scores: Sequence[float] | None = None,
         landmarks: Sequence[Landmarks | None] | None = None,
     ) -> list[FaceResult]:
-        """Classify given face boxes (from a detector or a tracker) in one batched model call."""
+        """Classify given face boxes (from a detector or a tracker) in one batched model call; ``landmarks``
+        (the detector's five points per face, or None) place the crop (see :class:`Analyzer`)."""
         check_bgr(image_bgr)
         if not boxes:
             return []
-        probabilities = self.classifier.predict(crop_faces(image_bgr, list(boxes), margin=self.margin))
+        probabilities = self.classifier.predict(crop_faces(image_bgr, list(boxes), margin=self.margin,
+                                                            landmarks=landmarks))
         scores = scores or [1.0] * len(boxes)
         landmarks = landmarks or [None] * len(boxes)
         return [FaceResult((int(box[0]), int(box[1]), int(box[2]), int(box[3])), p, float(s), None, m)

@@ -27,12 +27,13 @@ import numpy as np
 
 from emolib.detect import MIN_DETECT_SIDE, TILE_SIDE, auto_detect_size, clip_box
 from emolib.errors import EmolibError
+from emolib.framing import move_landmarks
 from emolib.labels import CLASSES
 from emolib.media import VIDEO_SUFFIXES, VideoFileWriter, VideoReader, open_camera
 from emolib.media.video_io import FALLBACK_FPS
 from emolib.options import TrackingOptions
 from emolib.pipeline import Analyzer
-from emolib.results import FRAME_COLUMNS, RAW_COLUMNS, TrackedFace, face_rows, frames_table
+from emolib.results import FRAME_COLUMNS, RAW_COLUMNS, Box, Landmarks, TrackedFace, face_rows, frames_table
 from emolib.tracking import Tracker
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class VideoTracker:
         self._last_frame = -1
         self._start: float | None = None
         self._scores: dict[int, float] = {}
+        #: Each track's last detected box and landmarks: predicted boxes keep the crop framing they gave.
+        self._marks: dict[int, tuple[Box, Landmarks]] = {}
         self._last_discovery: float | None = None
 
     @property
@@ -116,6 +119,7 @@ class VideoTracker:
         self._last_detect, self._last_frame, self._start = None, -1, None
         self._last_discovery = None
         self._scores.clear()
+        self._marks.clear()
 
     def process(
         self, frame_bgr: np.ndarray, *, frame_index: int | None = None, time_s: float | None = None
@@ -148,6 +152,7 @@ class VideoTracker:
                 scores = [d.score for d in detections]
                 landmarks = [d.landmarks for d in detections]
                 self._scores = {t.id: s for t, s in zip(tracks, scores, strict=True)}
+                self._marks = {t.id: (b, m) for t, b, m in zip(tracks, boxes, landmarks, strict=True) if m is not None}
             else:
                 height, width = frame_bgr.shape[:2]
                 tracks, boxes = [], []
@@ -157,7 +162,8 @@ class VideoTracker:
                         tracks.append(track)
                         boxes.append(box)
                 scores = [self._scores.get(t.id, 1.0) for t in tracks]
-                landmarks = None
+                landmarks = [move_landmarks(self._marks[t.id][1], self._marks[t.id][0], box) if t.id in self._marks
+                             else None for t, box in zip(tracks, boxes, strict=True)]
             results = self.analyzer.classify_boxes(frame_bgr, boxes, scores, landmarks)
             faces = [
                 TrackedFace(r.box, track.smooth(r.probabilities, time_s), r.score, track.id, r.landmarks,

@@ -83,8 +83,10 @@ def add_analyzer_options(parser: argparse.ArgumentParser | argparse._ArgumentGro
     if model:
         parser.add_argument("--model", default=None,
                             help="emotion model: bundled name or .tflite path (default: bundled)")
-    parser.add_argument("--margin", type=number(MIN_MARGIN, MAX_MARGIN), default=DEFAULT_MARGIN,
-                        help="crop side relative to the face box, minus 1 (default: %(default)s, FER2013's framing)")
+    parser.add_argument("--margin", type=number(MIN_MARGIN, MAX_MARGIN), default=None,
+                        help="crop every face as a square of (1 + MARGIN) x the box's longer side instead of "
+                             "FER2013's framing predicted from the detector's landmarks (the default; faces "
+                             f"without landmarks get {DEFAULT_MARGIN:g})")
 
 
 def make_analyzer(args: argparse.Namespace) -> Analyzer:

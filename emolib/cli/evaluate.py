@@ -132,7 +132,9 @@ def end_to_end(args: argparse.Namespace, data: FerData, model: Classifier, csv: 
         analyzer = Analyzer(detector=args.detector, classifier=model, margin=args.margin)
     result = evaluate_end_to_end(data, analyzer, split=args.split, limit=args.limit,
                                  placement=Placement(seed=args.seed), progress=True)
-    summary = result.summary() | {"detector": args.detector, "margin": args.margin, "seed": args.seed}
+    framing = "landmarks" if args.margin is None else f"box, margin {args.margin:g}"
+    summary = result.summary() | {"detector": args.detector, "framing": framing, "margin": args.margin,
+                                  "seed": args.seed}
     table = result.per_class()
     write_text(csv, table.to_csv(float_format="%.4f"), overwrite=args.overwrite)
     write_text(report, json.dumps(summary, indent=2), overwrite=args.overwrite)
