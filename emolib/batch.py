@@ -94,7 +94,7 @@ def output_name(source: str | os.PathLike) -> str:
 
 
 #: Analyzer options a batch run takes (workers build their Analyzer from them), with their defaults.
-ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": None,
+ANALYZER_OPTIONS: dict[str, Any] = {"detector": DEFAULT_DETECTOR, "classifier": None, "margin": None, "align": False,
                                    "min_face": 20}
 #: analyze_video options a batch run takes besides the tracking ones, with their defaults.
 VIDEO_OPTIONS: dict[str, Any] = {"every": 1, "raw": True}

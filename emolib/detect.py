@@ -215,32 +215,87 @@ def clip_box(box: Any, width: int, height: int, *, min_side: int = 2) -> Box | N
     return x0, y0, x1 - x0, y1 - y0
 
 
+#: In aligned crops, roll angles beyond this (degrees) are taken as landmark errors and clipped.
+MAX_ALIGN_DEGREES = 30.0
+
+
 def crop_faces(
     image_bgr: np.ndarray, boxes: list[Box], *, margin: float | None = None,
-    landmarks: Sequence[Landmarks | None] | None = None,
+    landmarks: Sequence[Landmarks | None] | None = None, align: bool = False,
 ) -> np.ndarray:
     """(N, 48, 48) uint8 grayscale crops as FER2013 frames its faces.
 
     Each face is cut from the square :func:`emolib.framing.face_squares` gives: FER2013's framing predicted
     from the face's five ``landmarks`` when it has them and ``margin`` is None, else a square of
-    ``max(w, h) * (1 + margin)`` centred on the box (``margin`` None: :data:`DEFAULT_MARGIN`). Parts outside
-    the image are filled by replicating the border, so faces at the edge keep their size and position. Only
-    the pixels of each square are converted to grey and padded, so the cost follows the faces, not the frame.
+    ``max(w, h) * (1 + margin)`` centred on the box (``margin`` None: :data:`DEFAULT_MARGIN`). ``align``:
+    also level the eyes (faces with landmarks): the square is rotated about its centre by the eye line's
+    angle, after an INTER_AREA shrink of large faces to twice the model's side, so they are not aliased.
+    Parts outside the image are filled by replicating the border, so faces at the edge keep their size and
+    position. Only the pixels around each square are converted to grey and padded, so the cost follows the
+    faces, not the frame size.
     """
     if not boxes:
         return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8)
     image = check_bgr(image_bgr)
-    height, width = image.shape[:2]
+    marks = list(landmarks) if landmarks is not None else [None] * len(boxes)
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
-    for index, (left, top_edge, side) in enumerate(face_squares(boxes, landmarks, margin=margin)):
-        x0, y0, size = round(left), round(top_edge), max(round(side), 1)
-        top_row, bottom_row, top, bottom = _span(y0, y0 + size, height)
-        left_col, right_col, left_pad, right_pad = _span(x0, x0 + size, width)
-        patch = cv2.cvtColor(image[top_row:bottom_row, left_col:right_col], cv2.COLOR_BGR2GRAY)
-        if top or bottom or left_pad or right_pad:
-            patch = cv2.copyMakeBorder(patch, top, bottom, left_pad, right_pad, cv2.BORDER_REPLICATE)
-        crops[index] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+    for index, (left, top, side) in enumerate(face_squares(boxes, marks, margin=margin)):
+        points = marks[index]
+        if align and points is not None:
+            crops[index] = _aligned_crop(image, boxes[index], points, margin)
+        else:
+            crops[index] = cv2.resize(_grey_square(image, round(left), round(top), max(round(side), 1)),
+                                      (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     return crops
+
+
+def eye_angle(landmarks: Landmarks) -> float:
+    """Roll of a face in degrees from its eyes (landmarks 0 and 1), positive when the eye line runs down to
+    the right of the image; clipped to :data:`MAX_ALIGN_DEGREES`."""
+    (rx, ry), (lx, ly) = landmarks[0], landmarks[1]
+    angle = math.degrees(math.atan2(ly - ry, lx - rx))
+    return float(np.clip(angle, -MAX_ALIGN_DEGREES, MAX_ALIGN_DEGREES))
+
+
+def _aligned_crop(image: np.ndarray, box: Box, landmarks: Landmarks, margin: float | None) -> np.ndarray:
+    """The (48, 48) uint8 crop of a face levelled by its eye angle: its square is framed on the levelled
+    landmarks (as on an upright face), then cut rotated back into the image."""
+    angle = eye_angle(landmarks)
+    x, y, w, h = box
+    level = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)  # levels the face (and its points)
+    points = np.c_[np.asarray(landmarks, np.float64), np.ones(len(landmarks))] @ level.T
+    ((left, top, side),) = face_squares([box], [tuple(map(tuple, points))], margin=margin)
+    cx, cy = cv2.invertAffineTransform(level) @ (left + side / 2, top + side / 2, 1.0)
+    return _level_crop(image, float(cx), float(cy), side, angle)
+
+
+def _grey_square(image: np.ndarray, x0: int, y0: int, size: int) -> np.ndarray:
+    """The (size, size) uint8 grey pixels of the square at (x0, y0), the image's border replicated outside."""
+    height, width = image.shape[:2]
+    top_row, bottom_row, top, bottom = _span(y0, y0 + size, height)
+    left_col, right_col, left, right = _span(x0, x0 + size, width)
+    patch = cv2.cvtColor(image[top_row:bottom_row, left_col:right_col], cv2.COLOR_BGR2GRAY)
+    if top or bottom or left or right:
+        patch = cv2.copyMakeBorder(patch, top, bottom, left, right, cv2.BORDER_REPLICATE)
+    return patch
+
+
+def _level_crop(image: np.ndarray, cx: float, cy: float, side: float, angle: float) -> np.ndarray:
+    """The (48, 48) uint8 grey crop of the square of ``side`` centred at (cx, cy), rotated by ``angle`` degrees
+    (counter-clockwise on screen) so that a face rolled by ``angle`` comes out level."""
+    reach = max(int(math.ceil(side * math.sqrt(2) / 2)) + 1, 1)  # the rotated square's corners stay inside
+    patch = _grey_square(image, round(cx) - reach, round(cy) - reach, 2 * reach).astype(np.float32)
+    shrink = min(1.0, 2 * FACE_SIZE / max(side, 1.0))
+    if shrink < 1.0:
+        small = max(int(round(2 * reach * shrink)), 2)
+        shrink = small / (2 * reach)
+        patch = cv2.resize(patch, (small, small), interpolation=cv2.INTER_AREA)
+    centre = ((cx - (round(cx) - reach)) * shrink - 0.5, (cy - (round(cy) - reach)) * shrink - 0.5)
+    matrix = cv2.getRotationMatrix2D(centre, angle, FACE_SIZE / (side * shrink))
+    matrix[:, 2] += ((FACE_SIZE - 1) / 2 - centre[0], (FACE_SIZE - 1) / 2 - centre[1])
+    out = cv2.warpAffine(patch, matrix, (FACE_SIZE, FACE_SIZE), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def _span(start: int, stop: int, size: int) -> tuple[int, int, int, int]:

@@ -126,3 +126,40 @@ def test_tracked_frames_keep_the_detections_framing(astronaut_bgr: np.ndarray) -
     assert detected[0].detected and not carried[0].detected
     assert carried[0].landmarks is not None
     np.testing.assert_allclose(carried[0].raw_probabilities, detected[0].raw_probabilities, atol=0.02)
+
+
+def test_eye_angle_sign_and_limit() -> None:
+    from emolib.detect import MAX_ALIGN_DEGREES, eye_angle
+
+    assert eye_angle(((0, 0), (10, 10), (0, 0), (0, 0), (0, 0))) == pytest.approx(45 if MAX_ALIGN_DEGREES >= 45
+                                                                                      else MAX_ALIGN_DEGREES)
+    assert eye_angle(((0, 0), (10, -1.76), (0, 0), (0, 0), (0, 0))) == pytest.approx(-10, abs=0.05)
+    assert eye_angle(MARKS) == 0
+
+
+def test_aligned_crop_levels_a_rolled_face(astronaut_bgr: np.ndarray) -> None:
+    """The astronaut rolled by 12 degrees, with her landmarks rolled alike: the aligned crop matches the upright
+    crop far better than the plain crop does; upright (her roll is 1 degree), aligned and plain crops agree."""
+    import cv2
+
+    (face,) = Analyzer().analyze(astronaut_bgr)
+    x, y, w, h = face.box
+    upright = crop_faces(astronaut_bgr, [face.box], landmarks=[face.landmarks], align=True)[0].astype(float)
+    plain_upright = crop_faces(astronaut_bgr, [face.box], landmarks=[face.landmarks])[0].astype(float)
+    assert np.corrcoef(upright.ravel(), plain_upright.ravel())[0, 1] > 0.97, "a 1 degree roll: nearly the same"
+    matrix = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), -12, 1.0)
+    rolled = cv2.warpAffine(astronaut_bgr, matrix, astronaut_bgr.shape[1::-1], borderMode=cv2.BORDER_REFLECT)
+    marks = tuple(map(tuple, np.c_[np.asarray(face.landmarks), np.ones(5)] @ matrix.T))
+    aligned = crop_faces(rolled, [face.box], landmarks=[marks], align=True)[0].astype(float)
+    plain = crop_faces(rolled, [face.box], landmarks=[marks])[0].astype(float)
+    match = lambda a: np.corrcoef(a.ravel(), upright.ravel())[0, 1]  # noqa: E731
+    assert match(aligned) > 0.95 and match(aligned) > match(plain) + 0.1, (match(aligned), match(plain))
+
+
+def test_aligned_crops_of_large_faces_are_not_aliased() -> None:
+    """A 900 px 'face' of 3 px stripes: shrunk to 48 px it must come out as flat grey, not moire."""
+    stripes = np.zeros((2000, 2000, 3), np.uint8)
+    stripes[:, ::3] = 255
+    marks = ((800.0, 900.0), (1200.0, 920.0), (1000.0, 1050.0), (850.0, 1200.0), (1150.0, 1200.0))
+    aligned = crop_faces(stripes, [(550, 550, 900, 900)], landmarks=[marks], align=True)[0]
+    assert aligned.std() < 8 and abs(float(aligned.mean()) - 85) < 10, (aligned.std(), aligned.mean())

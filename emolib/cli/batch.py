@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     summary = analyze_many(
         args.inputs, args.out, args.scheduler, workers=args.workers, progress=not args.no_progress,
         dashboard=args.dashboard, quiet_workers=not args.debug, max_pixels=args.max_pixels,
-        detector=args.detector, classifier=args.model, margin=args.margin, every=args.every,
+        detector=args.detector, classifier=args.model, margin=args.margin, align=args.align, every=args.every,
         tracking=tracking_options(args),
     )
     warned = summary[(summary["status"] != "failed") & summary["error"].notna()]

@@ -87,6 +87,8 @@ def add_analyzer_options(parser: argparse.ArgumentParser | argparse._ArgumentGro
                         help="crop every face as a square of (1 + MARGIN) x the box's longer side instead of "
                              "FER2013's framing predicted from the detector's landmarks (the default; faces "
                              f"without landmarks get {DEFAULT_MARGIN:g})")
+    parser.add_argument("--align", action="store_true",
+                        help="level the eyes of each face before classifying it (off by default: see the model card)")
 
 
 def make_analyzer(args: argparse.Namespace) -> Analyzer:
@@ -95,7 +97,8 @@ def make_analyzer(args: argparse.Namespace) -> Analyzer:
     from emolib.pipeline import Analyzer
 
     with native_stderr_silenced():
-        return Analyzer(detector=args.detector, classifier=args.model, margin=args.margin)
+        return Analyzer(detector=args.detector, classifier=args.model, margin=args.margin,
+                        align=args.align)
 
 
 #: Ranges of the tracking flags that are not just "0 or more" (TrackingOptions checks them again).

@@ -129,12 +129,13 @@ def end_to_end(args: argparse.Namespace, data: FerData, model: Classifier, csv: 
     from emolib.training.end_to_end import Placement, evaluate_end_to_end
 
     with native_stderr_silenced():
-        analyzer = Analyzer(detector=args.detector, classifier=model, margin=args.margin)
+        analyzer = Analyzer(detector=args.detector, classifier=model, margin=args.margin, align=args.align)
     result = evaluate_end_to_end(data, analyzer, split=args.split, limit=args.limit,
                                  placement=Placement(seed=args.seed), progress=True)
     framing = "landmarks" if args.margin is None else f"box, margin {args.margin:g}"
+    framing += ", aligned" if args.align else ""
     summary = result.summary() | {"detector": args.detector, "framing": framing, "margin": args.margin,
-                                  "seed": args.seed}
+                                  "align": args.align, "seed": args.seed}
     table = result.per_class()
     write_text(csv, table.to_csv(float_format="%.4f"), overwrite=args.overwrite)
     write_text(report, json.dumps(summary, indent=2), overwrite=args.overwrite)

@@ -130,7 +130,8 @@ class ImageWidget(widgets.VBox):
         options = {_SCORE_OPTION[name]: self.min_score.value} if name in _SCORE_OPTION else {}
         try:
             self.analyzer = Analyzer(make_detector(name, **options), self.analyzer.classifier,
-                                     margin=self.analyzer.margin, min_face=self.min_face.value)
+                                     margin=self.analyzer.margin, align=self.analyzer.align,
+                                     min_face=self.min_face.value)
         except EmolibError as error:
             self._fail(error)
             return
