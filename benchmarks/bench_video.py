@@ -147,7 +147,8 @@ def main() -> None:
     stages = {
         f"detect at {args.detect_size} px": lambda: analyzer.detector.detect(small),
         "detect at 640 px": lambda: analyzer.detector.detect(frame),
-        "crop + classify one face": lambda: analyzer.classifier.predict(crop_faces(frame, [face.box])),
+        "crop + classify one face": lambda: analyzer.classifier.predict(crop_faces(frame, [face.box],
+                                                                                 landmarks=[face.landmarks])),
         "annotate": lambda: annotate(frame, [face]),
     }
     timings = []
