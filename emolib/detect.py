@@ -284,15 +284,17 @@ def _level_crop(image: np.ndarray, cx: float, cy: float, side: float, angle: flo
     """The (48, 48) uint8 grey crop of the square of ``side`` centred at (cx, cy), rotated by ``angle`` degrees
     (counter-clockwise on screen) so that a face rolled by ``angle`` comes out level."""
     reach = max(int(math.ceil(side * math.sqrt(2) / 2)) + 1, 1)  # the rotated square's corners stay inside
-    patch = _grey_square(image, round(cx) - reach, round(cy) - reach, 2 * reach).astype(np.float32)
+    patch: np.ndarray = _grey_square(image, round(cx) - reach, round(cy) - reach, 2 * reach).astype(np.float32)
     shrink = min(1.0, 2 * FACE_SIZE / max(side, 1.0))
     if shrink < 1.0:
         small = max(int(round(2 * reach * shrink)), 2)
         shrink = small / (2 * reach)
         patch = cv2.resize(patch, (small, small), interpolation=cv2.INTER_AREA)
+    # the square's centre in the (shrunk) patch's pixel-centre coordinates
     centre = ((cx - (round(cx) - reach)) * shrink - 0.5, (cy - (round(cy) - reach)) * shrink - 0.5)
     matrix = cv2.getRotationMatrix2D(centre, angle, FACE_SIZE / (side * shrink))
-    matrix[:, 2] += ((FACE_SIZE - 1) / 2 - centre[0], (FACE_SIZE - 1) / 2 - centre[1])
+    matrix[0, 2] += (FACE_SIZE - 1) / 2 - centre[0]
+    matrix[1, 2] += (FACE_SIZE - 1) / 2 - centre[1]
     out = cv2.warpAffine(patch, matrix, (FACE_SIZE, FACE_SIZE), flags=cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
