@@ -25,10 +25,36 @@ from emolib.training.end_to_end import Placement, matching_face, place_face
 from emolib.training.framing import detect_placed, fit_framing
 
 
+def crops_figure(faces: np.ndarray, analyzer: emolib.Analyzer, out: Path) -> None:
+    """A PNG of three rows: FER2013's crops, the box-square crops and the landmark-framed crops of the same
+    faces placed in pictures with the end-to-end protocol (rotations included)."""
+    import cv2
+
+    from emolib.detect import crop_faces
+
+    rows: list[list[np.ndarray]] = [[], [], []]
+    for index, face in enumerate(faces):
+        picture, truth = place_face(face, index, Placement())
+        found = matching_face(truth, analyzer.detect(picture))
+        if found is None:
+            continue
+        rows[0].append(face)
+        rows[1].append(crop_faces(picture, [found.box], margin=emolib.framing.DEFAULT_MARGIN)[0])
+        rows[2].append(crop_faces(picture, [found.box], landmarks=[found.landmarks])[0])
+    grid = np.vstack([np.hstack(row) for row in rows])
+    grid = cv2.resize(grid, None, fx=3, fy=3, interpolation=cv2.INTER_NEAREST)
+    label = np.full((grid.shape[0], 260), 255, np.uint8)
+    for row, text in enumerate(("FER2013 crop", "box square", "landmark framing")):
+        cv2.putText(label, text, (8, row * 144 + 78), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 0, 2, cv2.LINE_AA)
+    cv2.imwrite(str(out), np.hstack([label, grid]))
+    print(f"figure: {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=int, default=1500)
     parser.add_argument("--fit", type=Path, help="fit the landmark framing on all Training faces into this file")
+    parser.add_argument("--figure", type=Path, help="also draw PublicTest faces: FER2013's crop, box square, landmarks")
     args = parser.parse_args()
     path = find_fer2013()
     if path is None:
@@ -53,6 +79,8 @@ def main() -> None:
           f"mouth centre ({table[8]:.1f}, {table[9]:.1f})")
     print(f"  frame side / box's longer side: {table[10]:.3f} -> margin {table[10] - 1:+.3f} "
           f"(emolib.framing.DEFAULT_MARGIN = {emolib.framing.DEFAULT_MARGIN:+.2f})")
+    if args.figure:
+        crops_figure(load(path).split("PublicTest").images[:10], analyzer, args.figure)
     if args.fit:
         training = load(path).split("Training")
         samples = detect_placed(training.images, analyzer, Placement(seed=1000))
