@@ -26,7 +26,7 @@ def bundled(private_test):  # noqa: ANN001, ANN201
 
 
 #: PrivateTest accuracy of the bundled default, as its model card (models/README.md) states.
-MODEL_CARD_ACCURACY = 0.7002
+MODEL_CARD_ACCURACY = 0.7027
 
 
 def test_bundled_model_matches_model_card(bundled) -> None:  # noqa: ANN001
@@ -112,12 +112,12 @@ def test_the_default_crop_reproduces_fer2013s_framing(fer2013_path: Path) -> Non
 def test_end_to_end_accuracy_stays_near_crop_level(private_test) -> None:  # noqa: ANN001
     """The bundled default through detector and crop, on PrivateTest faces placed in pictures: the gap to the
     crop-level accuracy of the same faces was 7.2 points with the first crop margin, 2.9 with a calibrated box
-    square, and is 2.0 with the landmark framing (model card: 68.65% against 70.63%). Issue 14's goal is 1.5
-    points; this guards what has been reached."""
+    square, 2.0 with the landmark framing, and is 0.5 with the model trained on the pipeline's crops (model
+    card: 70.39% against 70.87%). Issue 14 asks for 1.5 points at most and at least 69% on the faces found."""
     from emolib.pipeline import Analyzer
     from emolib.training.end_to_end import evaluate_end_to_end
 
     summary = evaluate_end_to_end(private_test, Analyzer(), split=None).summary()
     assert summary["detection_rate"] > 0.9
-    assert summary["gap_found"] < 0.025, summary
-    assert summary["accuracy_found"] > 0.68, summary
+    assert summary["gap_found"] <= 0.015, summary
+    assert summary["accuracy_found"] >= 0.69, summary
