@@ -17,7 +17,7 @@ import numpy as np
 
 from emolib.errors import EmolibError
 from emolib.framing import DEFAULT_MARGIN as DEFAULT_MARGIN
-from emolib.framing import face_squares
+from emolib.framing import face_square
 from emolib.labels import FACE_SIZE
 from emolib.media.images import check_bgr
 from emolib.resources import YUNET_MODEL, bundled_path
@@ -238,14 +238,16 @@ def crop_faces(
         return np.zeros((0, FACE_SIZE, FACE_SIZE), np.uint8)
     image = check_bgr(image_bgr)
     marks = list(landmarks) if landmarks is not None else [None] * len(boxes)
+    if len(marks) != len(boxes):
+        raise EmolibError(f"{len(boxes)} boxes but {len(marks)} landmark sets")
     crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
-    for index, (left, top, side) in enumerate(face_squares(boxes, marks, margin=margin)):
-        points = marks[index]
+    for index, (box, points) in enumerate(zip(boxes, marks, strict=True)):
         if align and points is not None:
-            crops[index] = _aligned_crop(image, boxes[index], points, margin)
-        else:
-            crops[index] = cv2.resize(_grey_square(image, round(left), round(top), max(round(side), 1)),
-                                      (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+            crops[index] = _aligned_crop(image, box, points, margin)
+            continue
+        left, top, side = face_square(box, points, margin=margin)
+        crops[index] = cv2.resize(_grey_square(image, round(left), round(top), max(round(side), 1)),
+                                  (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
     return crops
 
 
@@ -264,7 +266,7 @@ def _aligned_crop(image: np.ndarray, box: Box, landmarks: Landmarks, margin: flo
     x, y, w, h = box
     level = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)  # levels the face (and its points)
     points = np.c_[np.asarray(landmarks, np.float64), np.ones(len(landmarks))] @ level.T
-    ((left, top, side),) = face_squares([box], [tuple(map(tuple, points))], margin=margin)
+    left, top, side = face_square(box, tuple(map(tuple, points)), margin=margin)
     cx, cy = cv2.invertAffineTransform(level) @ (left + side / 2, top + side / 2, 1.0)
     return _level_crop(image, float(cx), float(cy), side, angle)
 

@@ -104,22 +104,25 @@ def box_square(box: Box, margin: float = DEFAULT_MARGIN) -> Square:
     return x + w / 2 - side / 2, y + h / 2 - side / 2, side
 
 
+def face_square(box: Box, landmarks: Landmarks | None = None, *, margin: float | None = None,
+                framing: Framing | None = None) -> Square:
+    """The square one face is cut from: FER2013's framing from its ``landmarks`` when it has some and
+    ``margin`` is None, else a box square with ``margin`` (None: :data:`DEFAULT_MARGIN`)."""
+    if margin is None and landmarks is not None:
+        return (framing or load_framing()).square(box, landmarks)
+    return box_square(box, DEFAULT_MARGIN if margin is None else margin)
+
+
 def face_squares(
     boxes: Sequence[Box], landmarks: Sequence[Landmarks | None] | None = None, *, margin: float | None = None,
     framing: Framing | None = None,
 ) -> list[Square]:
-    """The square each face is cut from: FER2013's framing from the landmarks where there are some and
-    ``margin`` is None, else a box square with ``margin`` (None: :data:`DEFAULT_MARGIN`)."""
+    """:func:`face_square` of every face (``landmarks``: one set or None per box, or None for all)."""
     marks = list(landmarks) if landmarks is not None else [None] * len(boxes)
     if len(marks) != len(boxes):
         raise EmolibError(f"{len(boxes)} boxes but {len(marks)} landmark sets")
-    squares = []
-    for box, points in zip(boxes, marks, strict=True):
-        if margin is None and points is not None:
-            squares.append((framing or load_framing()).square(box, points))
-        else:
-            squares.append(box_square(box, DEFAULT_MARGIN if margin is None else margin))
-    return squares
+    return [face_square(box, points, margin=margin, framing=framing)
+            for box, points in zip(boxes, marks, strict=True)]
 
 
 def move_landmarks(landmarks: Landmarks, from_box: Box, to_box: Box) -> Landmarks:

@@ -77,18 +77,23 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
+def play(browser: object, url: str, name: str) -> dict:
+    """What Chromium reports after trying to play ``name`` from the served folder (see :data:`PLAY`)."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{url}/")
+        return page.evaluate(PLAY, f"{url}/{name}")
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("suffix", [".mp4", ".webm"])
 def test_annotated_video_plays_in_chromium(suffix: str, face_clip: Path, served: tuple[Path, str], browser: object,
                                            tmp_path: Path) -> None:
     folder, url = served
     out = folder / f"annotated{suffix}"
     analyze_video(face_clip, Analyzer(), out=out, progress=False, overwrite=True)
-    page = browser.new_page()  # type: ignore[attr-defined]
-    try:
-        page.goto(f"{url}/")
-        state = page.evaluate(PLAY, f"{url}/{out.name}")
-    finally:
-        page.close()
+    state = play(browser, url, out.name)
     assert state["error"] is None, f"Chromium refused {out.name}: MediaError code {state['error']}"
     assert state["ready"] >= 2
     assert state["duration"] == pytest.approx(2.0, abs=0.05)  # 60 frames at 30 fps
@@ -99,10 +104,5 @@ def test_opencv_mp4v_is_what_chromium_refuses(face_clip: Path, served: tuple[Pat
     """The baseline the H.264 output replaces: the test above would catch a fall back to mp4v."""
     folder, url = served
     shutil.copy(face_clip, folder / "mp4v.mp4")  # the fixture is written with OpenCV's mp4v
-    page = browser.new_page()  # type: ignore[attr-defined]
-    try:
-        page.goto(f"{url}/")
-        state = page.evaluate(PLAY, f"{url}/mp4v.mp4")
-    finally:
-        page.close()
+    state = play(browser, url, "mp4v.mp4")
     assert state["error"] is not None or state["ready"] < 2

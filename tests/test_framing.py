@@ -42,6 +42,8 @@ def test_landmarks_place_the_square_unless_a_margin_is_given() -> None:
     assert framing.square(BOX, higher)[1] < by_marks[1] - 2
     with pytest.raises(EmolibError, match="2 landmark sets"):
         face_squares([BOX], [MARKS, MARKS])
+    with pytest.raises(EmolibError, match="2 landmark sets"):
+        crop_faces(np.zeros((200, 200, 3), np.uint8), [BOX], landmarks=[MARKS, MARKS])
 
 
 def test_bundled_framing_is_fitted_and_sane() -> None:
@@ -131,8 +133,8 @@ def test_tracked_frames_keep_the_detections_framing(astronaut_bgr: np.ndarray) -
 def test_eye_angle_sign_and_limit() -> None:
     from emolib.detect import MAX_ALIGN_DEGREES, eye_angle
 
-    assert eye_angle(((0, 0), (10, 10), (0, 0), (0, 0), (0, 0))) == pytest.approx(45 if MAX_ALIGN_DEGREES >= 45
-                                                                                      else MAX_ALIGN_DEGREES)
+    assert MAX_ALIGN_DEGREES < 45
+    assert eye_angle(((0, 0), (10, 10), (0, 0), (0, 0), (0, 0))) == MAX_ALIGN_DEGREES, "45 degrees is clipped"
     assert eye_angle(((0, 0), (10, -1.76), (0, 0), (0, 0), (0, 0))) == pytest.approx(-10, abs=0.05)
     assert eye_angle(MARKS) == 0
 
